@@ -1,0 +1,230 @@
+package oci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/tollgate-dev/tollgate/evidence"
+)
+
+// remoteStore is one repository in a registry.
+type remoteStore struct {
+	c    *Client
+	repo name.Repository
+}
+
+func (s *remoteStore) String() string { return s.repo.Name() }
+
+func (s *remoteStore) digestRef(h v1.Hash) Reference {
+	return Reference{remote: s.repo.Digest(h.String())}
+}
+
+func (s *remoteStore) readOpts(ctx context.Context) []remote.Option {
+	return []remote.Option{remote.WithContext(ctx), remote.Reuse(s.c.puller)}
+}
+
+func (s *remoteStore) writeOpts(ctx context.Context) []remote.Option {
+	return []remote.Option{remote.WithContext(ctx), remote.Reuse(s.c.pusher)}
+}
+
+func (s *remoteStore) ref(id string) (name.Reference, error) {
+	if h, err := v1.NewHash(id); err == nil {
+		return s.repo.Digest(h.String()), nil
+	}
+	t, err := name.NewTag(s.repo.Name()+":"+id, s.c.NameOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("tag %q: %w", id, err)
+	}
+	return t, nil
+}
+
+func (s *remoteStore) resolve(ctx context.Context, r Reference) (v1.Descriptor, error) {
+	desc, err := remote.Head(r.remote, s.readOpts(ctx)...)
+	if err != nil {
+		cerr := classify(err)
+		if errors.Is(cerr, ErrNotFound) || errors.Is(cerr, ErrUnreachable) {
+			return v1.Descriptor{}, fmt.Errorf("resolving %s: %w", r, cerr)
+		}
+		// Some registries answer HEAD without a digest; GET computes it.
+		d, gerr := remote.Get(r.remote, s.readOpts(ctx)...)
+		if gerr != nil {
+			return v1.Descriptor{}, fmt.Errorf("resolving %s: %w", r, classify(gerr))
+		}
+		desc = &d.Descriptor
+	}
+	if dr, ok := r.remote.(name.Digest); ok && desc.Digest.String() != dr.DigestStr() {
+		return v1.Descriptor{}, fmt.Errorf("resolving %s: %w: registry answered with digest %s", r, ErrMalformed, desc.Digest)
+	}
+	return *desc, nil
+}
+
+func (s *remoteStore) manifest(ctx context.Context, id string, max int64) ([]byte, v1.Descriptor, error) {
+	ref, err := s.ref(id)
+	if err != nil {
+		return nil, v1.Descriptor{}, err
+	}
+	d, err := remote.Get(ref, s.readOpts(ctx)...)
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("fetching %s: %w", ref, classify(err))
+	}
+	if int64(len(d.Manifest)) > max {
+		return nil, v1.Descriptor{}, &LimitError{What: "manifest " + ref.String() + " size", Limit: max, Got: int64(len(d.Manifest))}
+	}
+	return d.Manifest, d.Descriptor, nil
+}
+
+func (s *remoteStore) blob(ctx context.Context, h v1.Hash, max int64) ([]byte, error) {
+	l, err := remote.Layer(s.repo.Digest(h.String()), s.readOpts(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("fetching blob %s: %w", h, classify(err))
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, fmt.Errorf("fetching blob %s: %w", h, classify(err))
+	}
+	defer rc.Close()
+	b, err := readLimited(rc, max, "blob "+h.String()+" size")
+	if err != nil {
+		if errors.Is(err, ErrLimitExceeded) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading blob %s: %w", h, classify(err))
+	}
+	if err := checkDigest(b, h); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (s *remoteStore) referrers(ctx context.Context, h v1.Hash, max int) ([]v1.Descriptor, error) {
+	var im *v1.IndexManifest
+	release, err := s.c.registry.probe(ctx, s.repo.RegistryStr())
+	if err != nil {
+		return nil, err
+	}
+	if release != nil {
+		defer release()
+	}
+	if supported, known := s.c.registry.referrersAPI(s.repo.RegistryStr()); known && !supported {
+		raw, _, err := s.manifest(ctx, fallbackTag(h), s.c.cfg.limits.MaxManifestBytes)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		if im, err = parseIndex(raw); err != nil {
+			return nil, fmt.Errorf("referrers tag of %s: %w", h, err)
+		}
+	} else {
+		idx, err := remote.Referrers(s.repo.Digest(h.String()), s.readOpts(ctx)...)
+		if err != nil {
+			return nil, fmt.Errorf("listing referrers of %s: %w", h, classify(err))
+		}
+		raw, err := idx.RawManifest()
+		if err != nil {
+			return nil, fmt.Errorf("listing referrers of %s: %w", h, classify(err))
+		}
+		if int64(len(raw)) > s.c.cfg.limits.MaxManifestBytes {
+			return nil, &LimitError{What: "referrers index size", Limit: s.c.cfg.limits.MaxManifestBytes, Got: int64(len(raw))}
+		}
+		if im, err = parseIndex(raw); err != nil {
+			return nil, fmt.Errorf("referrers of %s: %w", h, err)
+		}
+	}
+	if len(im.Manifests) > max {
+		return nil, &LimitError{What: "referrers of " + h.String(), Limit: int64(max), Got: int64(len(im.Manifests))}
+	}
+	return im.Manifests, nil
+}
+
+func (s *remoteStore) image(ctx context.Context, desc v1.Descriptor) (v1.Image, error) {
+	img, err := remote.Image(s.repo.Digest(desc.Digest.String()), s.readOpts(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("opening image %s@%s: %w", s.repo, desc.Digest, classify(err))
+	}
+	return img, nil
+}
+
+func (s *remoteStore) index(ctx context.Context, desc v1.Descriptor) (v1.ImageIndex, error) {
+	ii, err := remote.Index(s.repo.Digest(desc.Digest.String()), s.readOpts(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("opening index %s@%s: %w", s.repo, desc.Digest, classify(err))
+	}
+	return ii, nil
+}
+
+func (s *remoteStore) writeRef(id string, digest func() (v1.Hash, error)) (name.Reference, error) {
+	if id != "" {
+		return s.ref(id)
+	}
+	h, err := digest()
+	if err != nil {
+		return nil, err
+	}
+	return s.repo.Digest(h.String()), nil
+}
+
+func (s *remoteStore) writeImage(ctx context.Context, id string, img v1.Image) error {
+	ref, err := s.writeRef(id, img.Digest)
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(ref, img, s.writeOpts(ctx)...); err != nil {
+		return fmt.Errorf("pushing %s: %w", ref, classify(err))
+	}
+	return nil
+}
+
+func (s *remoteStore) writeIndex(ctx context.Context, id string, ii v1.ImageIndex) error {
+	ref, err := s.writeRef(id, ii.Digest)
+	if err != nil {
+		return err
+	}
+	if err := remote.WriteIndex(ref, ii, s.writeOpts(ctx)...); err != nil {
+		return fmt.Errorf("pushing %s: %w", ref, classify(err))
+	}
+	return nil
+}
+
+func (s *remoteStore) putManifest(ctx context.Context, id string, raw []byte, mt types.MediaType) error {
+	ref, err := s.ref(id)
+	if err != nil {
+		return err
+	}
+	if err := remote.Put(ref, rawManifest{raw: raw, mt: mt}, s.writeOpts(ctx)...); err != nil {
+		return fmt.Errorf("pushing manifest %s: %w", ref, classify(err))
+	}
+	return nil
+}
+
+func (s *remoteStore) writeBlob(ctx context.Context, b []byte) error {
+	if err := remote.WriteLayer(s.repo, static.NewLayer(b, types.OCILayer), s.writeOpts(ctx)...); err != nil {
+		return fmt.Errorf("pushing blob to %s: %w", s.repo, classify(err))
+	}
+	return nil
+}
+
+func (s *remoteStore) tag(ctx context.Context, tag string, desc v1.Descriptor) error {
+	d, err := remote.Get(s.repo.Digest(desc.Digest.String()), s.readOpts(ctx)...)
+	if err != nil {
+		return fmt.Errorf("tagging %s: %w", desc.Digest, classify(err))
+	}
+	t, err := s.ref(tag)
+	if err != nil {
+		return err
+	}
+	if err := remote.Put(t, d, s.writeOpts(ctx)...); err != nil {
+		return fmt.Errorf("tagging %s as %s: %w", desc.Digest, t, classify(err))
+	}
+	return nil
+}
+
+func fallbackTag(h v1.Hash) string { return evidence.ReferrersTag(h) }

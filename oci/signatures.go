@@ -1,0 +1,331 @@
+package oci
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	cosignoci "github.com/sigstore/cosign/v2/pkg/oci"
+	"github.com/sigstore/cosign/v2/pkg/oci/empty"
+	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
+	"github.com/sigstore/cosign/v2/pkg/oci/signature"
+	"github.com/sigstore/cosign/v2/pkg/oci/static"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tollgate-dev/tollgate/evidence"
+)
+
+// Signatures returns every signature stored for the target's digest, in both
+// formats: the layers of the sha256-<hex>.sig image and the signature bundles
+// among its referrers. For a registry it makes one round trip to list (the
+// .sig manifest and the referrers, concurrently) and one to fetch the
+// payloads; a bundle takes one more, for its manifest. Nothing is fetched
+// twice. More signatures than Limits.MaxSignatures is an error.
+func (c *Client) Signatures(ctx context.Context, t *Target) ([]evidence.Signature, error) {
+	lim := c.cfg.limits
+	d := t.Digest()
+
+	var (
+		sigManifest []byte
+		referrers   []v1.Descriptor
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		raw, _, err := t.store.manifest(gctx, evidence.SignatureTag(d), lim.MaxManifestBytes)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		sigManifest = raw
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		referrers, err = t.store.referrers(gctx, d, lim.MaxReferrers)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("listing signatures of %s: %w", t.DigestRef(), err)
+	}
+
+	var layers []v1.Descriptor
+	if sigManifest != nil {
+		m, err := parseManifest(sigManifest)
+		if err != nil {
+			return nil, fmt.Errorf("signatures of %s (tag %s): %w", t.DigestRef(), evidence.SignatureTag(d), err)
+		}
+		layers = m.Layers
+	}
+	var bundles []v1.Descriptor
+	for _, r := range referrers {
+		if isSignatureBundle(r) {
+			bundles = append(bundles, r)
+		}
+	}
+	if n := len(layers) + len(bundles); n > lim.MaxSignatures {
+		return nil, &LimitError{What: "signatures of " + t.DigestRef().String(), Limit: int64(lim.MaxSignatures), Got: int64(n)}
+	}
+
+	out := make([]evidence.Signature, len(layers)+len(bundles))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.jobs)
+	blobs := newBlobCache(t.store, lim.MaxPayloadBytes)
+	sigTag := t.store.String() + ":" + evidence.SignatureTag(d)
+	for i, l := range layers {
+		g.Go(func() error {
+			src := fmt.Sprintf("%s layer %d", sigTag, i)
+			if l.Size > lim.MaxPayloadBytes {
+				return &LimitError{What: src + " size", Limit: lim.MaxPayloadBytes, Got: l.Size}
+			}
+			payload, err := blobs.get(gctx, l.Digest)
+			if err != nil {
+				return fmt.Errorf("%s: %w", src, err)
+			}
+			out[i] = evidence.Signature{
+				Format:           evidence.FormatLegacy,
+				Source:           src,
+				Payload:          payload,
+				Base64Signature:  l.Annotations[evidence.AnnotationSignature],
+				Certificate:      annotationBytes(l.Annotations, evidence.AnnotationCertificate),
+				Chain:            annotationBytes(l.Annotations, evidence.AnnotationChain),
+				RekorBundle:      annotationBytes(l.Annotations, evidence.AnnotationRekorBundle),
+				RFC3161Timestamp: annotationBytes(l.Annotations, evidence.AnnotationRFC3161Timestamp),
+			}
+			return nil
+		})
+	}
+	for i, r := range bundles {
+		g.Go(func() error {
+			src := t.store.digestRef(r.Digest).String()
+			b, err := c.fetchBundle(gctx, t, r, blobs)
+			if err != nil {
+				return fmt.Errorf("%s: %w", src, err)
+			}
+			out[len(layers)+i] = evidence.Signature{Format: evidence.FormatBundle, Source: src, Bundle: b}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("fetching signatures of %s: %w", t.DigestRef(), err)
+	}
+	return out, nil
+}
+
+// isSignatureBundle reports whether a referrer is a Sigstore bundle that may
+// hold a signature. The annotations are untrusted: they only avoid fetching
+// attestations; what a bundle holds is decided when it is verified.
+func isSignatureBundle(r v1.Descriptor) bool {
+	if !strings.HasPrefix(r.ArtifactType, "application/vnd.dev.sigstore.bundle") {
+		return false
+	}
+	pt, ok := r.Annotations[evidence.AnnotationBundlePredicateType]
+	return !ok || pt == evidence.CosignSignPredicateType
+}
+
+// fetchBundle reads a bundle manifest and its single bundle layer.
+func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, blobs *blobCache) ([]byte, error) {
+	raw, _, err := t.store.manifest(ctx, r.Digest.String(), c.cfg.limits.MaxManifestBytes)
+	if err != nil {
+		return nil, err
+	}
+	m, err := parseManifest(raw)
+	if err != nil {
+		return nil, err
+	}
+	if m.Subject == nil || m.Subject.Digest != t.Digest() {
+		return nil, fmt.Errorf("%w: bundle manifest does not name %s as its subject", ErrMalformed, t.Digest())
+	}
+	if len(m.Layers) != 1 || !strings.HasPrefix(string(m.Layers[0].MediaType), "application/vnd.dev.sigstore.bundle") {
+		return nil, fmt.Errorf("%w: bundle manifest must have exactly one bundle layer", ErrMalformed)
+	}
+	if m.Layers[0].Size > c.cfg.limits.MaxPayloadBytes {
+		return nil, &LimitError{What: "bundle size", Limit: c.cfg.limits.MaxPayloadBytes, Got: m.Layers[0].Size}
+	}
+	return blobs.get(ctx, m.Layers[0].Digest)
+}
+
+func annotationBytes(a map[string]string, k string) []byte {
+	if v, ok := a[k]; ok && v != "" {
+		return []byte(v)
+	}
+	return nil
+}
+
+// blobCache fetches each blob once, however many layers name it.
+type blobCache struct {
+	s   store
+	max int64
+	mu  sync.Mutex
+	m   map[v1.Hash]*blobEntry
+}
+
+type blobEntry struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+func newBlobCache(s store, max int64) *blobCache {
+	return &blobCache{s: s, max: max, m: map[v1.Hash]*blobEntry{}}
+}
+
+func (c *blobCache) get(ctx context.Context, h v1.Hash) ([]byte, error) {
+	c.mu.Lock()
+	e, ok := c.m[h]
+	if !ok {
+		e = &blobEntry{}
+		c.m[h] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.b, e.err = c.s.blob(ctx, h, c.max) })
+	return e.b, e.err
+}
+
+// Written describes what a write stored, or would store in a dry run.
+type Written struct {
+	// Format is the signature format written.
+	Format evidence.Format `json:"format"`
+	// Reference is where it lives: the .sig tag or the bundle manifest digest.
+	Reference string `json:"reference"`
+	// Manifest is the digest of the manifest written.
+	Manifest string `json:"manifest"`
+	// Layer is the digest of the payload or bundle layer.
+	Layer string `json:"layer"`
+	// Subject is the digest of the signed image.
+	Subject string `json:"subject"`
+	// DryRun is true when nothing was written.
+	DryRun bool `json:"dryRun,omitempty"`
+}
+
+// WriteSignature appends a legacy (cosign tag scheme) signature to the
+// target's sha256-<hex>.sig image, keeping the signatures already there.
+// With dryRun it builds the new image and writes nothing.
+func (c *Client) WriteSignature(ctx context.Context, t *Target, sig evidence.Signature, dryRun bool) (*Written, error) {
+	if sig.Format != evidence.FormatLegacy {
+		return nil, fmt.Errorf("WriteSignature takes a legacy signature, got %q", sig.Format)
+	}
+	ann := map[string]string{}
+	for k, v := range map[string][]byte{
+		evidence.AnnotationCertificate:      sig.Certificate,
+		evidence.AnnotationChain:            sig.Chain,
+		evidence.AnnotationRekorBundle:      sig.RekorBundle,
+		evidence.AnnotationRFC3161Timestamp: sig.RFC3161Timestamp,
+	} {
+		if len(v) > 0 {
+			ann[k] = string(v)
+		}
+	}
+	layer, err := static.NewSignature(sig.Payload, sig.Base64Signature, static.WithAnnotations(ann))
+	if err != nil {
+		return nil, fmt.Errorf("building signature layer: %w", err)
+	}
+	tag := evidence.SignatureTag(t.Digest())
+	var base cosignoci.Signatures = empty.Signatures()
+	_, desc, err := t.store.manifest(ctx, tag, c.cfg.limits.MaxManifestBytes)
+	switch {
+	case err == nil:
+		img, err := t.store.image(ctx, desc)
+		if err != nil {
+			return nil, err
+		}
+		base = sigImage{img}
+	case !errors.Is(err, ErrNotFound):
+		return nil, fmt.Errorf("reading existing signatures: %w", err)
+	}
+	img, err := mutate.AppendSignatures(base, false, layer)
+	if err != nil {
+		return nil, fmt.Errorf("appending signature: %w", err)
+	}
+	md, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	ld, err := layer.Digest()
+	if err != nil {
+		return nil, err
+	}
+	w := &Written{Format: evidence.FormatLegacy, Reference: t.store.String() + ":" + tag, Manifest: md.String(), Layer: ld.String(), Subject: t.Digest().String(), DryRun: dryRun}
+	if dryRun {
+		return w, nil
+	}
+	if err := t.store.writeImage(ctx, tag, img); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// sigImage presents an existing .sig image as cosign's oci.Signatures.
+type sigImage struct{ v1.Image }
+
+func (s sigImage) Get() ([]cosignoci.Signature, error) {
+	m, err := s.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cosignoci.Signature, 0, len(m.Layers))
+	for _, d := range m.Layers {
+		l, err := s.LayerByDigest(d.Digest)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, signature.New(l, d))
+	}
+	return out, nil
+}
+
+// WriteBundle attaches a Sigstore bundle to the target as an OCI 1.1
+// referrer: a manifest with an empty config, the bundle as its one layer and
+// the target as its subject, annotated as cosign v3 annotates it. A registry
+// without the referrers API gets the sha256-<hex> fallback tag updated. With
+// dryRun it builds the manifest and writes nothing.
+func (c *Client) WriteBundle(ctx context.Context, t *Target, bundle []byte, predicateType string, dryRun bool) (*Written, error) {
+	emptyConfig := []byte("{}")
+	ch, _, err := v1.SHA256(strings.NewReader(string(emptyConfig)))
+	if err != nil {
+		return nil, err
+	}
+	bh, bsize, err := v1.SHA256(strings.NewReader(string(bundle)))
+	if err != nil {
+		return nil, err
+	}
+	subject := t.Descriptor
+	m := v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     types.OCIManifestSchema1,
+		ArtifactType:  evidence.BundleMediaType,
+		Config:        v1.Descriptor{MediaType: evidence.EmptyMediaType, Digest: ch, Size: int64(len(emptyConfig))},
+		Layers:        []v1.Descriptor{{MediaType: evidence.BundleMediaType, Digest: bh, Size: bsize}},
+		Subject:       &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
+		Annotations: map[string]string{
+			evidence.AnnotationCreated:             time.Now().UTC().Format(time.RFC3339),
+			evidence.AnnotationBundleContent:       "dsse-envelope",
+			evidence.AnnotationBundlePredicateType: predicateType,
+		},
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	mh, _, err := v1.SHA256(strings.NewReader(string(raw)))
+	if err != nil {
+		return nil, err
+	}
+	w := &Written{Format: evidence.FormatBundle, Reference: t.store.digestRef(mh).String(), Manifest: mh.String(), Layer: bh.String(), Subject: t.Digest().String(), DryRun: dryRun}
+	if dryRun {
+		return w, nil
+	}
+	for _, b := range [][]byte{emptyConfig, bundle} {
+		if err := t.store.writeBlob(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.store.putManifest(ctx, mh.String(), raw, types.OCIManifestSchema1); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
