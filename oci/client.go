@@ -42,21 +42,21 @@ var DefaultLimits = Limits{
 type Option func(*clientConfig) error
 
 type clientConfig struct {
-	keychain        authn.Keychain
-	auth            authn.Authenticator
-	insecure        bool
-	allowHTTP       bool
-	caFile          string
-	transport       http.RoundTripper
-	limits          Limits
-	retries         int
-	backoff         time.Duration
-	maxBackoff      time.Duration
-	requestTimeout  time.Duration
-	userAgent       string
-	logger          *slog.Logger
-	nameOpts        []name.Option
-	jobs            int
+	keychain       authn.Keychain
+	auth           authn.Authenticator
+	insecure       bool
+	allowHTTP      bool
+	caFile         string
+	transport      http.RoundTripper
+	limits         Limits
+	retries        int
+	backoff        time.Duration
+	maxBackoff     time.Duration
+	requestTimeout time.Duration
+	userAgent      string
+	logger         *slog.Logger
+	nameOpts       []name.Option
+	jobs           int
 }
 
 // WithKeychain sets where registry credentials come from (default:

@@ -214,4 +214,3 @@ func (c *Client) copyReferrer(ctx context.Context, ss, ds store, r v1.Descriptor
 	}
 	return ds.putManifest(ctx, r.Digest.String(), raw, desc.MediaType)
 }
-
