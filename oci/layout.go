@@ -29,6 +29,15 @@ const refNameAnnotation = "org.opencontainers.image.ref.name"
 // to an image: sha256-<hex>, sha256-<hex>.sig, sha256-<hex>.att.
 var attachmentTag = regexp.MustCompile(`^sha256-[a-f0-9]{64}(\.sig|\.att)?$`)
 
+// isAttachmentType reports whether an artifact type is one of the things
+// tollgate and cosign attach to images (bundles, signatures, attestations),
+// as opposed to an image (whose artifact type go-containerregistry sets to its
+// config media type).
+func isAttachmentType(at string) bool {
+	return strings.HasPrefix(at, "application/vnd.dev.sigstore.") || strings.HasPrefix(at, "application/vnd.dev.cosign.") ||
+		strings.HasPrefix(at, "application/vnd.in-toto")
+}
+
 // layoutStore is an OCI image layout directory. Signatures live in it as they
 // would in a registry: the cosign tag scheme as ref.name annotations, and
 // referrers in the sha256-<hex> fallback index.
@@ -142,7 +151,7 @@ func (s *layoutStore) resolve(ctx context.Context, r Reference) (v1.Descriptor, 
 	}
 	var images []v1.Descriptor
 	for _, d := range im.Manifests {
-		if !attachmentTag.MatchString(d.Annotations[refNameAnnotation]) && d.ArtifactType == "" {
+		if !attachmentTag.MatchString(d.Annotations[refNameAnnotation]) && !isAttachmentType(d.ArtifactType) {
 			images = append(images, d)
 		}
 	}

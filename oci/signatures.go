@@ -33,15 +33,16 @@ func (c *Client) Signatures(ctx context.Context, t *Target) ([]evidence.Signatur
 
 	var (
 		sigManifest []byte
+		sigDesc     v1.Descriptor
 		referrers   []v1.Descriptor
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		raw, _, err := t.store.manifest(gctx, evidence.SignatureTag(d), lim.MaxManifestBytes)
+		raw, desc, err := t.store.manifest(gctx, evidence.SignatureTag(d), lim.MaxManifestBytes)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
-		sigManifest = raw
+		sigManifest, sigDesc = raw, desc
 		return err
 	})
 	g.Go(func() error {
@@ -55,6 +56,9 @@ func (c *Client) Signatures(ctx context.Context, t *Target) ([]evidence.Signatur
 
 	var layers []v1.Descriptor
 	if sigManifest != nil {
+		if !sigDesc.MediaType.IsImage() {
+			return nil, fmt.Errorf("signatures of %s: %w: tag %s is a %q, not an image manifest", t.DigestRef(), ErrMalformed, evidence.SignatureTag(d), sigDesc.MediaType)
+		}
 		m, err := parseManifest(sigManifest)
 		if err != nil {
 			return nil, fmt.Errorf("signatures of %s (tag %s): %w", t.DigestRef(), evidence.SignatureTag(d), err)
@@ -103,6 +107,9 @@ func (c *Client) Signatures(ctx context.Context, t *Target) ([]evidence.Signatur
 		g.Go(func() error {
 			src := t.store.digestRef(r.Digest).String()
 			b, err := c.fetchBundle(gctx, t, r, blobs)
+			if errors.Is(err, errNotBundle) {
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", src, err)
 			}
@@ -113,19 +120,34 @@ func (c *Client) Signatures(ctx context.Context, t *Target) ([]evidence.Signatur
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("fetching signatures of %s: %w", t.DigestRef(), err)
 	}
-	return out, nil
+	kept := out[:0]
+	for _, s := range out {
+		if s.Format != "" {
+			kept = append(kept, s)
+		}
+	}
+	return kept, nil
 }
 
-// isSignatureBundle reports whether a referrer is a Sigstore bundle that may
-// hold a signature. The annotations are untrusted: they only avoid fetching
+// isSignatureBundle reports whether a referrer may be a Sigstore bundle that
+// holds a signature. Registries report a referrer's artifact type from the
+// manifest's artifactType or from its config media type (the OCI empty type
+// for bundles), so both are candidates; the manifest decides (see
+// fetchBundle). The annotations are untrusted: they only avoid fetching
 // attestations; what a bundle holds is decided when it is verified.
 func isSignatureBundle(r v1.Descriptor) bool {
-	if !strings.HasPrefix(r.ArtifactType, "application/vnd.dev.sigstore.bundle") {
+	switch {
+	case strings.HasPrefix(r.ArtifactType, "application/vnd.dev.sigstore.bundle"), r.ArtifactType == "", r.ArtifactType == evidence.EmptyMediaType:
+	default:
 		return false
 	}
 	pt, ok := r.Annotations[evidence.AnnotationBundlePredicateType]
 	return !ok || pt == evidence.CosignSignPredicateType
 }
+
+// errNotBundle marks a referrer that turned out not to be a Sigstore bundle:
+// some other artifact, irrelevant to signatures.
+var errNotBundle = errors.New("referrer is not a Sigstore bundle")
 
 // fetchBundle reads a bundle manifest and its single bundle layer.
 func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, blobs *blobCache) ([]byte, error) {
@@ -140,7 +162,11 @@ func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, bl
 	if m.Subject == nil || m.Subject.Digest != t.Digest() {
 		return nil, fmt.Errorf("%w: bundle manifest does not name %s as its subject", ErrMalformed, t.Digest())
 	}
-	if len(m.Layers) != 1 || !strings.HasPrefix(string(m.Layers[0].MediaType), "application/vnd.dev.sigstore.bundle") {
+	isBundle := func(mt string) bool { return strings.HasPrefix(mt, "application/vnd.dev.sigstore.bundle") }
+	if !isBundle(m.ArtifactType) && (len(m.Layers) == 0 || !isBundle(string(m.Layers[0].MediaType))) {
+		return nil, errNotBundle
+	}
+	if len(m.Layers) != 1 || !isBundle(string(m.Layers[0].MediaType)) {
 		return nil, fmt.Errorf("%w: bundle manifest must have exactly one bundle layer", ErrMalformed)
 	}
 	if m.Layers[0].Size > c.cfg.limits.MaxPayloadBytes {
