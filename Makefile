@@ -63,7 +63,7 @@ demo: build
 
 ## lint: formatting and vet
 lint:
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.tools/*' -not -path './.cache/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 

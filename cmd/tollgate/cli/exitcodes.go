@@ -16,7 +16,8 @@ const (
 	ExitOK = 0
 	// ExitDenied: verification ran and refused at least one image (no valid
 	// signature, a signature for another digest, malformed or oversized
-	// evidence). Do not promote.
+	// evidence), or the command failed in a way no other code describes. Do
+	// not promote.
 	ExitDenied = 1
 	// ExitUsage: the command line or its inputs are wrong (unknown flag,
 	// unparsable reference, unreadable or unsupported key, wrong password).

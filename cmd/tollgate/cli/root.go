@@ -32,6 +32,9 @@ against a policy, so that an unsigned artifact is never promoted. Everything it
 writes to a registry, cosign verifies; everything cosign writes, it verifies.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Without this, cobra reports an unknown command as a plain error.
+		Args: cobraArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)

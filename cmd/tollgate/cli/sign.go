@@ -88,13 +88,13 @@ func runSign(ctx context.Context, streams IO, o *SignOptions, images []string) e
 	}
 	ctx, cancel := withTimeout(ctx, &o.Registry)
 	defer cancel()
-	s, err := signer.Load(ctx, o.Key, signer.WithPassFunc(passFunc(streams.In, streams.Err)))
-	if err != nil {
-		return usageError{err}
-	}
 	client, err := o.Registry.NewClient(logger(streams.Err))
 	if err != nil {
 		return err
+	}
+	s, err := signer.Load(ctx, o.Key, signer.WithPassFunc(passFunc(streams.In, streams.Err)))
+	if err != nil {
+		return usageError{err}
 	}
 	results, err := flow.Sign(ctx, client, s, images, opts...)
 	if results == nil {

@@ -93,14 +93,6 @@ func runVerify(ctx context.Context, streams IO, o *VerifyOptions, images []strin
 	}
 	ctx, cancel := withTimeout(ctx, &o.Registry)
 	defer cancel()
-	vopts, err := o.VerifierOptions(ctx)
-	if err != nil {
-		return err
-	}
-	v, err := verifier.New(vopts...)
-	if err != nil {
-		return usageError{err}
-	}
 	fopts, err := o.FlowOptions()
 	if err != nil {
 		return err
@@ -108,6 +100,14 @@ func runVerify(ctx context.Context, streams IO, o *VerifyOptions, images []strin
 	client, err := o.Registry.NewClient(logger(streams.Err))
 	if err != nil {
 		return err
+	}
+	vopts, err := o.VerifierOptions(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := verifier.New(vopts...)
+	if err != nil {
+		return usageError{err}
 	}
 	results, err := flow.Verify(ctx, client, v, images, fopts...)
 	if results == nil {

@@ -1,0 +1,194 @@
+package flow
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/tollgate-dev/tollgate/evidence"
+	"github.com/tollgate-dev/tollgate/oci"
+	"github.com/tollgate-dev/tollgate/signer"
+	"github.com/tollgate-dev/tollgate/verifier"
+)
+
+func setup(t *testing.T) (string, *oci.Client) {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	c, err := oci.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(srv.URL, "http://"), c
+}
+
+func keyPair(t *testing.T) (signer.Signer, *verifier.Verifier) {
+	t.Helper()
+	pk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(pk)
+	s, err := signer.ParsePrivateKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verifier.New(verifier.WithPublicKeys(verifier.TrustedKey{Name: "test", Key: s.Public()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, v
+}
+
+func push(t *testing.T, ref string) string {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := random.Image(64, 1)
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := img.Digest()
+	return r.Context().Digest(h.String()).String()
+}
+
+func TestSignThenVerifyManyImages(t *testing.T) {
+	for _, format := range []evidence.Format{evidence.FormatLegacy, evidence.FormatBundle} {
+		t.Run(string(format), func(t *testing.T) {
+			host, c := setup(t)
+			s, v := keyPair(t)
+			ctx := context.Background()
+			var tags, digests []string
+			for i := 0; i < 10; i++ {
+				tag := fmt.Sprintf("%s/app%d:v1", host, i)
+				digests = append(digests, push(t, tag))
+				tags = append(tags, tag)
+			}
+			res, err := Sign(ctx, c, s, tags, WithFormat(format), WithAnnotations(map[string]string{"k": "v"}), WithMaxWorkers(3))
+			if err != nil {
+				t.Fatalf("Sign() error = %v", err)
+			}
+			for i, r := range res {
+				if r.Digest != digests[i] || r.Written == nil || r.Written.Format != format || len(r.Warnings) != 1 {
+					t.Errorf("Sign()[%d] = %+v, want %s signed in format %s with a by-tag warning", i, r, digests[i], format)
+				}
+			}
+			vr, err := Verify(ctx, c, v, tags, WithAnnotations(map[string]string{"k": "v"}))
+			if err != nil {
+				t.Fatalf("Verify() error = %v", err)
+			}
+			for i, r := range vr {
+				if !r.Verified() || r.Digest != digests[i] {
+					t.Errorf("Verify()[%d] = %+v, want %s verified", i, r, digests[i])
+				}
+			}
+			// By digest, resolving and listing run together; same verdict.
+			vr, err = Verify(ctx, c, v, digests)
+			if err != nil {
+				t.Fatalf("Verify(by digest) error = %v", err)
+			}
+			if len(vr) != len(digests) || !vr[0].Verified() {
+				t.Errorf("Verify(by digest) = %+v", vr[0])
+			}
+		})
+	}
+}
+
+func TestVerifyOutcomes(t *testing.T) {
+	host, c := setup(t)
+	s, v := keyPair(t)
+	other, _ := keyPair(t)
+	ctx := context.Background()
+	signed := push(t, host+"/signed:v1")
+	otherSigned := push(t, host+"/other:v1")
+	unsigned := push(t, host+"/unsigned:v1")
+	if _, err := Sign(ctx, c, s, []string{signed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sign(ctx, c, other, []string{otherSigned}); err != nil {
+		t.Fatal(err)
+	}
+	images := []string{signed, otherSigned, unsigned, host + "/missing:v1", "Not A Reference"}
+	res, err := Verify(ctx, c, v, images)
+	if err == nil {
+		t.Fatal("Verify() error = nil, want the failures joined")
+	}
+	checks := []func(VerifyResult) bool{
+		func(r VerifyResult) bool { return r.Verified() },
+		func(r VerifyResult) bool {
+			return errors.Is(r.Err, verifier.ErrInvalidSignature) && r.Digest == otherSigned
+		},
+		func(r VerifyResult) bool { return errors.Is(r.Err, verifier.ErrNoSignatures) },
+		func(r VerifyResult) bool { return errors.Is(r.Err, oci.ErrNotFound) && r.Digest == "" },
+		func(r VerifyResult) bool { return IsUsageError(r.Err) },
+	}
+	for i, ok := range checks {
+		if !ok(res[i]) {
+			t.Errorf("Verify(%q) = verified %v, err %v", images[i], res[i].Verified(), res[i].Err)
+		}
+	}
+	for _, want := range []error{verifier.ErrDenied, oci.ErrNotFound} {
+		if !errors.Is(err, want) {
+			t.Errorf("joined error does not wrap %v: %v", want, err)
+		}
+	}
+}
+
+func TestSignOptionsValidated(t *testing.T) {
+	host, c := setup(t)
+	s, _ := keyPair(t)
+	for _, o := range []Option{WithMaxWorkers(0), WithFormat("nope"), WithAnnotations(map[string]string{"": "x"})} {
+		if _, err := Sign(context.Background(), c, s, []string{host + "/x:v1"}, o); err == nil {
+			t.Errorf("Sign() with a bad option: error = nil")
+		}
+	}
+}
+
+func TestSignedIdentity(t *testing.T) {
+	host, c := setup(t)
+	s, v := keyPair(t)
+	ctx := context.Background()
+	d := push(t, host+"/app:v1")
+	if _, err := Sign(ctx, c, s, []string{d}, WithSignContainerIdentity("mirror.example.com/team/app")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Verify(ctx, c, v, []string{d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[0].Result.Verified()[0].DockerReference; got != "mirror.example.com/team/app" {
+		t.Errorf("docker-reference = %q, want the identity given", got)
+	}
+}
+
+// TestDefaultFormatIsLegacy pins the documented default (docs/formats.md):
+// without WithFormat, Sign writes cosign's tag scheme.
+func TestDefaultFormatIsLegacy(t *testing.T) {
+	host, c := setup(t)
+	s, _ := keyPair(t)
+	d := push(t, host+"/app:v1")
+	res, err := Sign(context.Background(), c, s, []string{d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[0].Written.Format; got != evidence.FormatLegacy {
+		t.Errorf("default format = %s, want %s", got, evidence.FormatLegacy)
+	}
+}
