@@ -24,8 +24,10 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tollgate
 
-## tools: build the peer programs the tests and the demo need (cached)
+## tools: build the peer programs the tests and the demo need (cached), and
+## install the Debian packages the tests use when they are missing
 tools:
+	scripts/deps.sh
 	scripts/tools.sh build
 
 tool_env = TOLLGATE_BIN=$(CURDIR)/$(BIN) \

@@ -69,6 +69,9 @@ const (
 	// AnnotationBundlePredicateType is the predicate type of the statement in a
 	// bundle manifest's bundle.
 	AnnotationBundlePredicateType = "dev.sigstore.bundle.predicateType"
+	// AnnotationPredicateType holds the predicate type of a legacy
+	// attestation layer (cosign's sha256-<hex>.att images).
+	AnnotationPredicateType = "predicateType"
 	// AnnotationCreated is the OCI creation time annotation.
 	AnnotationCreated = "org.opencontainers.image.created"
 )
@@ -101,7 +104,8 @@ type Signature struct {
 	// legacy signature, the manifest digest of a bundle.
 	Source string
 
-	// Payload is the signed simple-signing payload (legacy).
+	// Payload is the signed simple-signing payload of a legacy signature, or
+	// the DSSE envelope of a legacy attestation.
 	Payload []byte
 	// Base64Signature is the signature over Payload (legacy).
 	Base64Signature string
@@ -112,4 +116,8 @@ type Signature struct {
 
 	// Bundle is the Sigstore bundle JSON (bundle).
 	Bundle []byte
+
+	// PredicateType is what the registry annotations say an attestation
+	// holds. It is a hint for reports; the signed statement decides.
+	PredicateType string
 }

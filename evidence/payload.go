@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -64,7 +65,8 @@ func ParseSimpleSigning(b []byte) (*SimpleSigning, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("%w: simple-signing payload: %v", ErrMalformed, err)
 	}
-	if dec.More() {
+	// dec.More reports false before a stray '}' or ']': only EOF may follow.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: simple-signing payload: trailing data", ErrMalformed)
 	}
 	if p.Critical.Type != payload.CosignSignatureType {
@@ -158,8 +160,11 @@ func ParseStatement(b []byte) (*intotov1.Statement, error) {
 }
 
 // StatementNames reports whether the statement has a subject whose digest set
-// holds d.
+// holds d. A digest without hex (the zero Hash) names nothing.
 func StatementNames(st *intotov1.Statement, d v1.Hash) bool {
+	if d.Hex == "" {
+		return false
+	}
 	for _, s := range st.GetSubject() {
 		if strings.EqualFold(s.GetDigest()[d.Algorithm], d.Hex) {
 			return true
@@ -171,6 +176,9 @@ func StatementNames(st *intotov1.Statement, d v1.Hash) bool {
 // SubjectAnnotations returns the string annotations of the statement's
 // subject that names d.
 func SubjectAnnotations(st *intotov1.Statement, d v1.Hash) map[string]string {
+	if d.Hex == "" {
+		return nil
+	}
 	for _, s := range st.GetSubject() {
 		if !strings.EqualFold(s.GetDigest()[d.Algorithm], d.Hex) {
 			continue

@@ -17,6 +17,8 @@ type config struct {
 	annotations map[string]string
 	dryRun      bool
 	identity    string
+	attTypes    []string
+	noSigs      bool
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -79,4 +81,24 @@ func WithDryRun(dryRun bool) Option {
 // --sign-container-identity).
 func WithSignContainerIdentity(repo string) Option {
 	return func(c *config) error { c.identity = repo; return nil }
+}
+
+// WithAttestations makes Verify also require, for each predicate type URI,
+// a valid attestation of exactly that type.
+func WithAttestations(predicateTypes ...string) Option {
+	return func(c *config) error {
+		for _, t := range predicateTypes {
+			if t == "" {
+				return errors.New("empty predicate type")
+			}
+		}
+		c.attTypes = append(c.attTypes, predicateTypes...)
+		return nil
+	}
+}
+
+// WithoutSignatures makes Verify check attestations only, as cosign
+// verify-attestation does. It needs WithAttestations.
+func WithoutSignatures() Option {
+	return func(c *config) error { c.noSigs = true; return nil }
 }

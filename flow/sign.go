@@ -88,10 +88,13 @@ func signOne(ctx context.Context, client *oci.Client, s signer.Signer, c *config
 			r.Err = err
 			return
 		}
+		cert, chain := certificateAnnotations(s)
 		r.Written, r.Err = client.WriteSignature(ctx, t, evidence.Signature{
 			Format:          evidence.FormatLegacy,
 			Payload:         payload,
 			Base64Signature: base64.StdEncoding.EncodeToString(sig),
+			Certificate:     cert,
+			Chain:           chain,
 		}, c.dryRun)
 	case evidence.FormatBundle:
 		st, err := evidence.SignStatement(t.Digest(), c.annotations)
@@ -108,6 +111,17 @@ func signOne(ctx context.Context, client *oci.Client, s signer.Signer, c *config
 	default:
 		r.Err = usageError{fmt.Errorf("unknown format %q", c.format)}
 	}
+}
+
+// certificateAnnotations returns the PEM certificate and chain a legacy
+// signature by s carries, as cosign writes them (nil for a bare key).
+func certificateAnnotations(s signer.Signer) (cert, chain []byte) {
+	cs, ok := s.(signer.CertificateSigner)
+	if !ok {
+		return nil, nil
+	}
+	certs := cs.CertificateChain()
+	return signer.PEMChain(certs[:1]), signer.PEMChain(certs[1:])
 }
 
 // signedIdentity returns the repository a legacy payload names as its

@@ -28,6 +28,15 @@ type Limits struct {
 	MaxManifestBytes int64
 	// MaxPayloadBytes is the largest signature payload or bundle read.
 	MaxPayloadBytes int64
+	// MaxAttestations is the most attestations read for one image: the
+	// layers of its sha256-<hex>.att image plus its attestation bundles.
+	MaxAttestations int
+	// MaxAttestationBytes is the largest attestation (DSSE envelope or
+	// bundle) read.
+	MaxAttestationBytes int64
+	// MaxTotalBytes bounds all payloads, bundles and attestations read for
+	// one image together.
+	MaxTotalBytes int64
 }
 
 // DefaultLimits are the limits a client has unless told otherwise.
@@ -36,6 +45,10 @@ var DefaultLimits = Limits{
 	MaxReferrers:     1000,
 	MaxManifestBytes: 4 << 20,
 	MaxPayloadBytes:  1 << 20,
+
+	MaxAttestations:     50,
+	MaxAttestationBytes: 32 << 20,
+	MaxTotalBytes:       128 << 20,
 }
 
 // Option configures NewClient.
@@ -103,8 +116,18 @@ func WithTransport(rt http.RoundTripper) Option {
 // WithLimits replaces the default limits. Zero fields keep their default.
 func WithLimits(l Limits) Option {
 	return func(c *clientConfig) error {
-		if l.MaxSignatures < 0 || l.MaxReferrers < 0 || l.MaxManifestBytes < 0 || l.MaxPayloadBytes < 0 {
+		if l.MaxSignatures < 0 || l.MaxReferrers < 0 || l.MaxManifestBytes < 0 || l.MaxPayloadBytes < 0 ||
+			l.MaxAttestations < 0 || l.MaxAttestationBytes < 0 || l.MaxTotalBytes < 0 {
 			return errors.New("limits must not be negative")
+		}
+		if l.MaxAttestations > 0 {
+			c.limits.MaxAttestations = l.MaxAttestations
+		}
+		if l.MaxAttestationBytes > 0 {
+			c.limits.MaxAttestationBytes = l.MaxAttestationBytes
+		}
+		if l.MaxTotalBytes > 0 {
+			c.limits.MaxTotalBytes = l.MaxTotalBytes
 		}
 		if l.MaxSignatures > 0 {
 			c.limits.MaxSignatures = l.MaxSignatures

@@ -22,127 +22,205 @@ import (
 )
 
 // Signatures returns every signature stored for the target's digest, in both
-// formats: the layers of the sha256-<hex>.sig image and the signature bundles
-// among its referrers. For a registry it makes one round trip to list (the
-// .sig manifest and the referrers, concurrently) and one to fetch the
-// payloads; a bundle takes one more, for its manifest. Nothing is fetched
-// twice. More signatures than Limits.MaxSignatures is an error.
+// formats (see Evidence).
 func (c *Client) Signatures(ctx context.Context, t *Target) ([]evidence.Signature, error) {
+	ev, err := c.Evidence(ctx, t, What{Signatures: true})
+	if err != nil {
+		return nil, err
+	}
+	return ev.Signatures, nil
+}
+
+// Attestations returns every attestation stored for the target's digest, in
+// both formats (see Evidence).
+func (c *Client) Attestations(ctx context.Context, t *Target) ([]evidence.Signature, error) {
+	ev, err := c.Evidence(ctx, t, What{Attestations: true})
+	if err != nil {
+		return nil, err
+	}
+	return ev.Attestations, nil
+}
+
+// What selects what Evidence fetches.
+type What struct {
+	Signatures, Attestations bool
+}
+
+// Evidence is what a registry holds about one image, unverified.
+type Evidence struct {
+	// Signatures: the layers of sha256-<hex>.sig and the bundles that may be
+	// signatures.
+	Signatures []evidence.Signature
+	// Attestations: the layers of sha256-<hex>.att (DSSE envelopes) and the
+	// bundles that may be attestations.
+	Attestations []evidence.Signature
+}
+
+// Evidence fetches the signatures and attestations stored for the target's
+// digest, in both formats. For a registry it makes one round trip to list
+// (the .sig and .att manifests and the referrers, concurrently) and one to
+// fetch the payloads; a bundle takes one more, for its manifest. A bundle
+// whose annotations do not say what it holds is listed both as a signature
+// and as an attestation: the verifier decides from its signed content.
+// Nothing is fetched twice. Going over a limit is an error.
+func (c *Client) Evidence(ctx context.Context, t *Target, what What) (*Evidence, error) {
 	lim := c.cfg.limits
 	d := t.Digest()
 
 	var (
-		sigManifest []byte
-		sigDesc     v1.Descriptor
-		referrers   []v1.Descriptor
+		sigManifest, attManifest []byte
+		sigDesc, attDesc         v1.Descriptor
+		referrers                []v1.Descriptor
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		raw, desc, err := t.store.manifest(gctx, evidence.SignatureTag(d), lim.MaxManifestBytes)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		sigManifest, sigDesc = raw, desc
-		return err
-	})
-	g.Go(func() error {
-		var err error
-		referrers, err = t.store.referrers(gctx, d, lim.MaxReferrers)
-		return err
-	})
+	fetchTag := func(tag string, raw *[]byte, desc *v1.Descriptor) {
+		g.Go(func() error {
+			b, dd, err := t.store.manifest(gctx, tag, lim.MaxManifestBytes)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			*raw, *desc = b, dd
+			return err
+		})
+	}
+	if what.Signatures {
+		fetchTag(evidence.SignatureTag(d), &sigManifest, &sigDesc)
+	}
+	if what.Attestations {
+		fetchTag(evidence.AttestationTag(d), &attManifest, &attDesc)
+	}
+	if what.Signatures || what.Attestations {
+		g.Go(func() error {
+			var err error
+			referrers, err = t.store.referrers(gctx, d, lim.MaxReferrers)
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("listing signatures of %s: %w", t.DigestRef(), err)
 	}
 
-	var layers []v1.Descriptor
-	if sigManifest != nil {
-		if !sigDesc.MediaType.IsImage() {
-			return nil, fmt.Errorf("signatures of %s: %w: tag %s is a %q, not an image manifest", t.DigestRef(), ErrMalformed, evidence.SignatureTag(d), sigDesc.MediaType)
-		}
-		m, err := parseManifest(sigManifest)
-		if err != nil {
-			return nil, fmt.Errorf("signatures of %s (tag %s): %w", t.DigestRef(), evidence.SignatureTag(d), err)
-		}
-		layers = m.Layers
+	sigLayers, err := tagLayers(t, sigManifest, sigDesc, evidence.SignatureTag(d))
+	if err != nil {
+		return nil, err
 	}
-	var bundles []v1.Descriptor
+	attLayers, err := tagLayers(t, attManifest, attDesc, evidence.AttestationTag(d))
+	if err != nil {
+		return nil, err
+	}
+	var sigBundles, attBundles []v1.Descriptor
 	for _, r := range referrers {
-		if isSignatureBundle(r) {
-			bundles = append(bundles, r)
+		if !isBundleCandidate(r) {
+			continue
+		}
+		pt, annotated := r.Annotations[evidence.AnnotationBundlePredicateType]
+		if what.Signatures && (!annotated || pt == evidence.CosignSignPredicateType) {
+			sigBundles = append(sigBundles, r)
+		}
+		if what.Attestations && (!annotated || pt != evidence.CosignSignPredicateType) {
+			attBundles = append(attBundles, r)
 		}
 	}
-	if n := len(layers) + len(bundles); n > lim.MaxSignatures {
+	if n := len(sigLayers) + len(sigBundles); n > lim.MaxSignatures {
 		return nil, &LimitError{What: "signatures of " + t.DigestRef().String(), Limit: int64(lim.MaxSignatures), Got: int64(n)}
 	}
+	if n := len(attLayers) + len(attBundles); n > lim.MaxAttestations {
+		return nil, &LimitError{What: "attestations of " + t.DigestRef().String(), Limit: int64(lim.MaxAttestations), Got: int64(n)}
+	}
 
-	out := make([]evidence.Signature, len(layers)+len(bundles))
+	ev := &Evidence{
+		Signatures:   make([]evidence.Signature, len(sigLayers)+len(sigBundles)),
+		Attestations: make([]evidence.Signature, len(attLayers)+len(attBundles)),
+	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.jobs)
-	blobs := newBlobCache(t.store, lim.MaxPayloadBytes)
-	sigTag := t.store.String() + ":" + evidence.SignatureTag(d)
-	for i, l := range layers {
-		g.Go(func() error {
-			src := fmt.Sprintf("%s layer %d", sigTag, i)
-			if l.Size > lim.MaxPayloadBytes {
-				return &LimitError{What: src + " size", Limit: lim.MaxPayloadBytes, Got: l.Size}
-			}
-			payload, err := blobs.get(gctx, l.Digest)
-			if err != nil {
-				return fmt.Errorf("%s: %w", src, err)
-			}
-			out[i] = evidence.Signature{
-				Format:           evidence.FormatLegacy,
-				Source:           src,
-				Payload:          payload,
-				Base64Signature:  l.Annotations[evidence.AnnotationSignature],
-				Certificate:      annotationBytes(l.Annotations, evidence.AnnotationCertificate),
-				Chain:            annotationBytes(l.Annotations, evidence.AnnotationChain),
-				RekorBundle:      annotationBytes(l.Annotations, evidence.AnnotationRekorBundle),
-				RFC3161Timestamp: annotationBytes(l.Annotations, evidence.AnnotationRFC3161Timestamp),
-			}
-			return nil
-		})
-	}
-	for i, r := range bundles {
-		g.Go(func() error {
-			src := t.store.digestRef(r.Digest).String()
-			b, err := c.fetchBundle(gctx, t, r, blobs)
-			if errors.Is(err, errNotBundle) {
+	blobs := newBlobCache(t.store, lim.MaxTotalBytes)
+	fetchLayers := func(layers []v1.Descriptor, tag string, max int64, format evidence.Format, out []evidence.Signature) {
+		for i, l := range layers {
+			g.Go(func() error {
+				src := fmt.Sprintf("%s:%s layer %d", t.store, tag, i)
+				if l.Size > max {
+					return &LimitError{What: src + " size", Limit: max, Got: l.Size}
+				}
+				payload, err := blobs.get(gctx, l.Digest, max)
+				if err != nil {
+					return fmt.Errorf("%s: %w", src, err)
+				}
+				out[i] = evidence.Signature{
+					Format:           format,
+					Source:           src,
+					Payload:          payload,
+					Base64Signature:  l.Annotations[evidence.AnnotationSignature],
+					PredicateType:    l.Annotations[evidence.AnnotationPredicateType],
+					Certificate:      annotationBytes(l.Annotations, evidence.AnnotationCertificate),
+					Chain:            annotationBytes(l.Annotations, evidence.AnnotationChain),
+					RekorBundle:      annotationBytes(l.Annotations, evidence.AnnotationRekorBundle),
+					RFC3161Timestamp: annotationBytes(l.Annotations, evidence.AnnotationRFC3161Timestamp),
+				}
 				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", src, err)
-			}
-			out[len(layers)+i] = evidence.Signature{Format: evidence.FormatBundle, Source: src, Bundle: b}
-			return nil
-		})
+			})
+		}
 	}
+	fetchBundles := func(bundles []v1.Descriptor, max int64, out []evidence.Signature) {
+		for i, r := range bundles {
+			g.Go(func() error {
+				src := t.store.digestRef(r.Digest).String()
+				b, err := c.fetchBundle(gctx, t, r, blobs, max)
+				if errors.Is(err, errNotBundle) {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w", src, err)
+				}
+				out[i] = evidence.Signature{Format: evidence.FormatBundle, Source: src, Bundle: b, PredicateType: r.Annotations[evidence.AnnotationBundlePredicateType]}
+				return nil
+			})
+		}
+	}
+	fetchLayers(sigLayers, evidence.SignatureTag(d), lim.MaxPayloadBytes, evidence.FormatLegacy, ev.Signatures)
+	fetchBundles(sigBundles, lim.MaxPayloadBytes, ev.Signatures[len(sigLayers):])
+	fetchLayers(attLayers, evidence.AttestationTag(d), lim.MaxAttestationBytes, evidence.FormatLegacy, ev.Attestations)
+	fetchBundles(attBundles, lim.MaxAttestationBytes, ev.Attestations[len(attLayers):])
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("fetching signatures of %s: %w", t.DigestRef(), err)
 	}
-	kept := out[:0]
-	for _, s := range out {
-		if s.Format != "" {
-			kept = append(kept, s)
-		}
-	}
-	return kept, nil
+	ev.Signatures, ev.Attestations = compact(ev.Signatures), compact(ev.Attestations)
+	return ev, nil
 }
 
-// isSignatureBundle reports whether a referrer may be a Sigstore bundle that
-// holds a signature. Registries report a referrer's artifact type from the
+// tagLayers returns the layers of a cosign tag-scheme image (.sig or .att).
+func tagLayers(t *Target, raw []byte, desc v1.Descriptor, tag string) ([]v1.Descriptor, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	if !desc.MediaType.IsImage() {
+		return nil, fmt.Errorf("evidence of %s: %w: tag %s is a %q, not an image manifest", t.DigestRef(), ErrMalformed, tag, desc.MediaType)
+	}
+	m, err := parseManifest(raw)
+	if err != nil {
+		return nil, fmt.Errorf("evidence of %s (tag %s): %w", t.DigestRef(), tag, err)
+	}
+	return m.Layers, nil
+}
+
+// compact drops the entries left empty by referrers that were not bundles.
+func compact(in []evidence.Signature) []evidence.Signature {
+	out := in[:0]
+	for _, s := range in {
+		if s.Format != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// isBundleCandidate reports whether a referrer may be a Sigstore bundle. Registries report a referrer's artifact type from the
 // manifest's artifactType or from its config media type (the OCI empty type
 // for bundles), so both are candidates; the manifest decides (see
 // fetchBundle). The annotations are untrusted: they only avoid fetching
 // attestations; what a bundle holds is decided when it is verified.
-func isSignatureBundle(r v1.Descriptor) bool {
-	switch {
-	case strings.HasPrefix(r.ArtifactType, "application/vnd.dev.sigstore.bundle"), r.ArtifactType == "", r.ArtifactType == evidence.EmptyMediaType:
-	default:
-		return false
-	}
-	pt, ok := r.Annotations[evidence.AnnotationBundlePredicateType]
-	return !ok || pt == evidence.CosignSignPredicateType
+func isBundleCandidate(r v1.Descriptor) bool {
+	return strings.HasPrefix(r.ArtifactType, "application/vnd.dev.sigstore.bundle") || r.ArtifactType == "" || r.ArtifactType == evidence.EmptyMediaType
 }
 
 // errNotBundle marks a referrer that turned out not to be a Sigstore bundle:
@@ -150,7 +228,7 @@ func isSignatureBundle(r v1.Descriptor) bool {
 var errNotBundle = errors.New("referrer is not a Sigstore bundle")
 
 // fetchBundle reads a bundle manifest and its single bundle layer.
-func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, blobs *blobCache) ([]byte, error) {
+func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, blobs *blobCache, max int64) ([]byte, error) {
 	raw, _, err := t.store.manifest(ctx, r.Digest.String(), c.cfg.limits.MaxManifestBytes)
 	if err != nil {
 		return nil, err
@@ -169,10 +247,10 @@ func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, bl
 	if len(m.Layers) != 1 || !isBundle(string(m.Layers[0].MediaType)) {
 		return nil, fmt.Errorf("%w: bundle manifest must have exactly one bundle layer", ErrMalformed)
 	}
-	if m.Layers[0].Size > c.cfg.limits.MaxPayloadBytes {
-		return nil, &LimitError{What: "bundle size", Limit: c.cfg.limits.MaxPayloadBytes, Got: m.Layers[0].Size}
+	if m.Layers[0].Size > max {
+		return nil, &LimitError{What: "bundle size", Limit: max, Got: m.Layers[0].Size}
 	}
-	return blobs.get(ctx, m.Layers[0].Digest)
+	return blobs.get(ctx, m.Layers[0].Digest, max)
 }
 
 func annotationBytes(a map[string]string, k string) []byte {
@@ -182,12 +260,14 @@ func annotationBytes(a map[string]string, k string) []byte {
 	return nil
 }
 
-// blobCache fetches each blob once, however many layers name it.
+// blobCache fetches each blob once, however many layers name it, and keeps
+// the total read for one image within a budget.
 type blobCache struct {
-	s   store
-	max int64
-	mu  sync.Mutex
-	m   map[v1.Hash]*blobEntry
+	s      store
+	budget int64
+	mu     sync.Mutex
+	used   int64
+	m      map[v1.Hash]*blobEntry
 }
 
 type blobEntry struct {
@@ -196,11 +276,11 @@ type blobEntry struct {
 	err  error
 }
 
-func newBlobCache(s store, max int64) *blobCache {
-	return &blobCache{s: s, max: max, m: map[v1.Hash]*blobEntry{}}
+func newBlobCache(s store, budget int64) *blobCache {
+	return &blobCache{s: s, budget: budget, m: map[v1.Hash]*blobEntry{}}
 }
 
-func (c *blobCache) get(ctx context.Context, h v1.Hash) ([]byte, error) {
+func (c *blobCache) get(ctx context.Context, h v1.Hash, max int64) ([]byte, error) {
 	c.mu.Lock()
 	e, ok := c.m[h]
 	if !ok {
@@ -208,7 +288,20 @@ func (c *blobCache) get(ctx context.Context, h v1.Hash) ([]byte, error) {
 		c.m[h] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.b, e.err = c.s.blob(ctx, h, c.max) })
+	e.once.Do(func() {
+		e.b, e.err = c.s.blob(ctx, h, max)
+		if e.err != nil {
+			return
+		}
+		c.mu.Lock()
+		c.used += int64(len(e.b))
+		over := c.used > c.budget
+		used := c.used
+		c.mu.Unlock()
+		if over {
+			e.b, e.err = nil, &LimitError{What: "evidence read for one image", Limit: c.budget, Got: used}
+		}
+	})
 	return e.b, e.err
 }
 
@@ -250,7 +343,12 @@ func (c *Client) WriteSignature(ctx context.Context, t *Target, sig evidence.Sig
 	if err != nil {
 		return nil, fmt.Errorf("building signature layer: %w", err)
 	}
-	tag := evidence.SignatureTag(t.Digest())
+	return c.appendToTag(ctx, t, evidence.SignatureTag(t.Digest()), layer, dryRun)
+}
+
+// appendToTag appends layer to the cosign tag-scheme image at tag, keeping
+// what is there.
+func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer cosignoci.Signature, dryRun bool) (*Written, error) {
 	var base cosignoci.Signatures = empty.Signatures()
 	_, desc, err := t.store.manifest(ctx, tag, c.cfg.limits.MaxManifestBytes)
 	switch {
@@ -261,11 +359,11 @@ func (c *Client) WriteSignature(ctx context.Context, t *Target, sig evidence.Sig
 		}
 		base = sigImage{img}
 	case !errors.Is(err, ErrNotFound):
-		return nil, fmt.Errorf("reading existing signatures: %w", err)
+		return nil, fmt.Errorf("reading %s: %w", tag, err)
 	}
 	img, err := mutate.AppendSignatures(base, false, layer)
 	if err != nil {
-		return nil, fmt.Errorf("appending signature: %w", err)
+		return nil, fmt.Errorf("appending to %s: %w", tag, err)
 	}
 	md, err := img.Digest()
 	if err != nil {
@@ -354,4 +452,31 @@ func (c *Client) WriteBundle(ctx context.Context, t *Target, bundle []byte, pred
 		return nil, err
 	}
 	return w, nil
+}
+
+// WriteAttestation appends a legacy (cosign tag scheme) attestation, a DSSE
+// envelope in att.Payload, to the target's sha256-<hex>.att image, keeping
+// the attestations already there. att.PredicateType becomes the layer's
+// predicateType annotation. With dryRun it builds the new image and writes
+// nothing.
+func (c *Client) WriteAttestation(ctx context.Context, t *Target, att evidence.Signature, dryRun bool) (*Written, error) {
+	if att.PredicateType == "" {
+		return nil, fmt.Errorf("attestation without a predicate type")
+	}
+	ann := map[string]string{evidence.AnnotationPredicateType: att.PredicateType}
+	for k, v := range map[string][]byte{
+		evidence.AnnotationCertificate:      att.Certificate,
+		evidence.AnnotationChain:            att.Chain,
+		evidence.AnnotationRekorBundle:      att.RekorBundle,
+		evidence.AnnotationRFC3161Timestamp: att.RFC3161Timestamp,
+	} {
+		if len(v) > 0 {
+			ann[k] = string(v)
+		}
+	}
+	layer, err := static.NewAttestation(att.Payload, static.WithLayerMediaType(evidence.DSSEMediaType), static.WithAnnotations(ann))
+	if err != nil {
+		return nil, fmt.Errorf("building attestation layer: %w", err)
+	}
+	return c.appendToTag(ctx, t, evidence.AttestationTag(t.Digest()), layer, dryRun)
 }

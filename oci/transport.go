@@ -136,9 +136,15 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
 		if s < 0 {
 			return 0, false
+		}
+		// Clamp before multiplying: a huge value must mean "long", never
+		// wrap around to a negative wait.
+		const maxWait = 365 * 24 * 60 * 60
+		if s > maxWait {
+			s = maxWait
 		}
 		return time.Duration(s) * time.Second, true
 	}

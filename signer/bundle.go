@@ -23,7 +23,13 @@ func DSSEBundle(ctx context.Context, s Signer, payloadType string, payload []byt
 	if err != nil {
 		return nil, err
 	}
-	b, err := sign.Bundle(&sign.DSSEData{Data: payload, PayloadType: payloadType}, kp, sign.BundleOptions{Context: ctx})
+	opts := sign.BundleOptions{Context: ctx}
+	if cs, ok := s.(CertificateSigner); ok {
+		// A bundle v0.3 carries the signing certificate only; verifiers find
+		// the chain in their trust material.
+		opts.CertificateProvider = staticCertificate(cs.CertificateChain()[0].Raw)
+	}
+	b, err := sign.Bundle(&sign.DSSEData{Data: payload, PayloadType: payloadType}, kp, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building bundle: %w", err)
 	}
@@ -43,6 +49,13 @@ func PublicKeyHint(pub crypto.PublicKey) (string, error) {
 	}
 	sum := sha256.Sum256(der)
 	return base64.StdEncoding.EncodeToString(sum[:]), nil
+}
+
+// staticCertificate hands sigstore-go a certificate the signer already has.
+type staticCertificate []byte
+
+func (c staticCertificate) GetCertificate(context.Context, sign.Keypair, *sign.CertificateProviderOptions) ([]byte, error) {
+	return c, nil
 }
 
 // keypair adapts a Signer to sigstore-go's sign.Keypair.

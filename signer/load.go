@@ -104,7 +104,13 @@ func ParsePrivateKey(data []byte, pass PassFunc) (Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: parsing %s: %v", ErrUnsupportedKey, block.Type, err)
 	}
-	return newKeySigner(pk)
+	// Not "return newKeySigner(pk)": on error that would return a non-nil
+	// Signer holding a nil *keySigner.
+	ks, err := newKeySigner(pk)
+	if err != nil {
+		return nil, err
+	}
+	return ks, nil
 }
 
 // readKeyRef returns the PEM bytes a file path or env://VAR reference names.

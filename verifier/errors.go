@@ -15,6 +15,8 @@ var (
 	ErrDenied = errors.New("denied")
 	// ErrNoSignatures: the image has no signatures at all.
 	ErrNoSignatures = errors.New("no signatures found")
+	// ErrNoAttestations: the image has no attestations at all.
+	ErrNoAttestations = errors.New("no attestations found")
 	// ErrInvalidSignature: the signature does not verify with any trusted key.
 	ErrInvalidSignature = errors.New("signature does not verify with any trusted key")
 	// ErrDigestMismatch: the signature verifies, but for another image digest.
@@ -57,28 +59,42 @@ func (e *AnnotationError) Unwrap() error { return ErrMissingAnnotation }
 // It carries, for each signature examined, why it failed.
 type DeniedError struct {
 	Digest v1.Hash
+	// What was looked for: "" for a signature, or "attestation of type T".
+	What string
 	// Reasons holds one error per signature examined; empty when there were
 	// no signatures.
 	Reasons []error
 }
 
 func (e *DeniedError) Error() string {
+	what := e.What
+	if what == "" {
+		what = "signature"
+	}
 	if len(e.Reasons) == 0 {
-		return fmt.Sprintf("%s: %v", e.Digest, ErrNoSignatures)
+		if e.What == "" {
+			return fmt.Sprintf("%v for %s", ErrNoSignatures, e.Digest)
+		}
+		return fmt.Sprintf("no %s found for %s", what, e.Digest)
 	}
 	msgs := make([]string, len(e.Reasons))
 	for i, r := range e.Reasons {
 		msgs[i] = r.Error()
 	}
-	return fmt.Sprintf("%s: no valid signature among %d examined: %s", e.Digest, len(e.Reasons), strings.Join(msgs, "; "))
+	return fmt.Sprintf("no valid %s for %s among %d examined: %s", what, e.Digest, len(e.Reasons), strings.Join(msgs, "; "))
 }
 
-// Unwrap returns ErrDenied, ErrNoSignatures when there were none, and every
-// reason, so errors.Is finds both the category and the cause.
+// Unwrap returns ErrDenied, ErrNoSignatures (or ErrNoAttestations) when there
+// was nothing to examine, and every reason, so errors.Is finds both the
+// category and the cause.
 func (e *DeniedError) Unwrap() []error {
 	out := []error{ErrDenied}
 	if len(e.Reasons) == 0 {
-		out = append(out, ErrNoSignatures)
+		if e.What == "" {
+			out = append(out, ErrNoSignatures)
+		} else {
+			out = append(out, ErrNoAttestations)
+		}
 	}
 	return append(out, e.Reasons...)
 }

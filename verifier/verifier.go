@@ -3,13 +3,11 @@ package verifier
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -18,10 +16,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	intotov1 "github.com/in-toto/attestation/go/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
-	"github.com/sigstore/sigstore-go/pkg/root"
-	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
-	"github.com/sigstore/sigstore/pkg/signature/options"
+	"github.com/sigstore/sigstore/pkg/signature/dsse"
 
 	"github.com/tollgate-dev/tollgate/evidence"
 )
@@ -48,87 +44,71 @@ func (k TrustedKey) ID() string {
 type Option func(*config) error
 
 type config struct {
-	keys []TrustedKey
+	keys  []TrustedKey
+	certs []CertificateTrust
+	clock func() time.Time
 }
 
 // WithPublicKeys adds trusted public keys.
 func WithPublicKeys(keys ...TrustedKey) Option {
 	return func(c *config) error {
-		for _, k := range keys {
-			switch k.Key.(type) {
-			case *ecdsa.PublicKey, *rsa.PublicKey, ed25519.PublicKey:
-			default:
-				return fmt.Errorf("trusted key %s: unsupported key type %T", k.Name, k.Key)
-			}
-			c.keys = append(c.keys, k)
-		}
+		c.keys = append(c.keys, keys...)
 		return nil
 	}
 }
 
-// Verifier checks signatures against trust material.
-type Verifier struct {
-	keys []trusted
+// WithCertificates adds trust in signing certificates.
+func WithCertificates(certs ...CertificateTrust) Option {
+	return func(c *config) error {
+		c.certs = append(c.certs, certs...)
+		return nil
+	}
 }
 
-type trusted struct {
-	TrustedKey
-	id        string
-	verifiers []signature.Verifier // in the order they are tried
+// WithClock sets the time certificates are checked at (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("nil clock")
+		}
+		c.clock = now
+		return nil
+	}
+}
+
+// Verifier checks signatures and attestations against trust material.
+type Verifier struct {
+	authorities []*authority
 }
 
 // New returns a Verifier for the given trust material. At least one trusted
-// key is required.
+// key or certificate trust is required.
 func New(opts ...Option) (*Verifier, error) {
-	var c config
+	c := config{clock: time.Now}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
 		}
 	}
-	if len(c.keys) == 0 {
-		return nil, errors.New("no trust material: at least one public key is required")
+	if len(c.keys) == 0 && len(c.certs) == 0 {
+		return nil, errors.New("no trust material: at least one public key or certificate is required")
 	}
 	v := &Verifier{}
 	for _, k := range c.keys {
-		vs, err := keyVerifiers(k.Key)
-		if err != nil {
-			return nil, fmt.Errorf("trusted key %s: %w", k.Name, err)
-		}
-		v.keys = append(v.keys, trusted{TrustedKey: k, id: k.ID(), verifiers: vs})
-	}
-	return v, nil
-}
-
-// keyVerifiers returns the verifiers a signature by key may have been made
-// with: the key's default algorithm first (what cosign and tollgate sign
-// with), then SHA-256 for ECDSA and RSA keys whose default hash is another
-// (what cosign v2 verifies with by default), and pure Ed25519 for Ed25519 keys
-// (what cosign releases before Ed25519ph support signed with).
-func keyVerifiers(pub crypto.PublicKey) ([]signature.Verifier, error) {
-	def, err := signature.LoadDefaultVerifier(pub, options.WithED25519ph())
-	if err != nil {
-		return nil, err
-	}
-	out := []signature.Verifier{def}
-	switch pub.(type) {
-	case ed25519.PublicKey:
-		pure, err := signature.LoadED25519Verifier(pub.(ed25519.PublicKey))
+		a, err := keyAuthority(k)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pure)
-	default:
-		d, err := signature.GetDefaultAlgorithmDetails(pub)
-		if err == nil && d.GetHashType() != crypto.SHA256 {
-			alt, err := signature.LoadVerifier(pub, crypto.SHA256)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, alt)
-		}
+		v.authorities = append(v.authorities, a)
 	}
-	return out, nil
+	for _, ct := range c.certs {
+		a, err := certAuthority(ct, c.clock)
+		if err != nil {
+			return nil, err
+		}
+		v.authorities = append(v.authorities, a)
+	}
+	return v, nil
 }
 
 // Policy is what a valid signature must satisfy beyond verifying for the
@@ -144,7 +124,8 @@ type Policy struct {
 type Result struct {
 	// Digest is the subject digest that was verified.
 	Digest v1.Hash
-	// Signatures has one entry per signature examined, in the order given.
+	// Signatures has one entry per signature (or attestation) examined, in
+	// the order given.
 	Signatures []SignatureResult
 }
 
@@ -159,21 +140,28 @@ func (r *Result) Verified() []SignatureResult {
 	return out
 }
 
-// SignatureResult is the outcome for one signature.
+// SignatureResult is the outcome for one signature or attestation.
 type SignatureResult struct {
 	Format evidence.Format
 	Source string
 	// Err is nil when the signature is valid; otherwise it wraps one of the
 	// sentinel errors of this package (or evidence.ErrMalformed).
 	Err error
-	// Key names the trusted key that verified the signature (empty if none).
+	// Key names the trusted key or certificate trust that verified it.
 	Key string
-	// KeyID is the hex SHA-256 of the verifying key.
+	// KeyID is the hex SHA-256 of the verifying key (or of the pinned
+	// certificate or first root).
 	KeyID string
 	// DockerReference is the repository a legacy payload names.
 	DockerReference string
 	// Annotations are the signed annotations.
 	Annotations map[string]string
+	// PredicateType is the predicate type of the signed statement (bundles
+	// and attestations).
+	PredicateType string
+	// Statement is the signed in-toto statement of a valid attestation, as
+	// JSON.
+	Statement []byte
 }
 
 // Verify checks sigs, found for the image with digest subject, against the
@@ -181,8 +169,8 @@ type SignatureResult struct {
 // and why it passed or failed, and a *DeniedError (wrapping ErrDenied) when no
 // signature is valid.
 func (v *Verifier) Verify(subject v1.Hash, sigs []evidence.Signature, p Policy) (*Result, error) {
-	if subject.Algorithm != "sha256" || len(subject.Hex) != 64 {
-		return nil, fmt.Errorf("subject digest %q is not a sha256 digest", subject)
+	if err := checkSubject(subject); err != nil {
+		return nil, err
 	}
 	res := &Result{Digest: subject}
 	var reasons []error
@@ -199,13 +187,36 @@ func (v *Verifier) Verify(subject v1.Hash, sigs []evidence.Signature, p Policy) 
 	return res, nil
 }
 
+// checkSubject rejects a subject digest that is not a well-formed sha256
+// digest: it is the caller's input, never evidence to judge.
+func checkSubject(subject v1.Hash) error {
+	if subject.Algorithm != "sha256" || len(subject.Hex) != 64 {
+		return fmt.Errorf("subject digest %q is not a sha256 digest", subject)
+	}
+	for _, c := range subject.Hex {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return fmt.Errorf("subject digest %q is not lower-case hex", subject)
+		}
+	}
+	return nil
+}
+
 func (v *Verifier) verifyOne(subject v1.Hash, s evidence.Signature, p Policy) SignatureResult {
 	r := SignatureResult{Format: s.Format, Source: s.Source}
 	switch s.Format {
 	case evidence.FormatLegacy:
 		v.verifyLegacy(subject, s, p, &r)
 	case evidence.FormatBundle:
-		v.verifyBundle(subject, s, p, &r)
+		st := v.bundleStatement(subject, s.Bundle, &r)
+		if st == nil {
+			break
+		}
+		if st.GetPredicateType() != evidence.CosignSignPredicateType {
+			r.Err = fmt.Errorf("%w: predicate type %s", ErrNotASignature, st.GetPredicateType())
+			break
+		}
+		r.Annotations = evidence.SubjectAnnotations(st, subject)
+		r.Err = checkAnnotations(p.Annotations, r.Annotations)
 	default:
 		r.Err = fmt.Errorf("%w: unknown signature format %q", evidence.ErrMalformed, s.Format)
 	}
@@ -222,14 +233,14 @@ func (v *Verifier) verifyLegacy(subject v1.Hash, s evidence.Signature, p Policy,
 		r.Err = fmt.Errorf("%w: signature is not base64: %v", evidence.ErrMalformed, err)
 		return
 	}
-	k := v.findKey(func(sv signature.Verifier) bool {
+	a, err := v.find(s.Certificate, s.Chain, func(sv signature.Verifier) bool {
 		return sv.VerifySignature(bytes.NewReader(sig), bytes.NewReader(s.Payload)) == nil
 	})
-	if k == nil {
-		r.Err = ErrInvalidSignature
+	if err != nil {
+		r.Err = err
 		return
 	}
-	r.Key, r.KeyID = k.Name, k.id
+	r.Key, r.KeyID = a.name, a.id
 	ss, err := evidence.ParseSimpleSigning(s.Payload)
 	if err != nil {
 		r.Err = err
@@ -244,95 +255,73 @@ func (v *Verifier) verifyLegacy(subject v1.Hash, s evidence.Signature, p Policy,
 	r.Err = checkAnnotations(p.Annotations, ss.Annotations)
 }
 
-func (v *Verifier) verifyBundle(subject v1.Hash, s evidence.Signature, p Policy, r *SignatureResult) {
+// bundleStatement verifies a bundle's DSSE signature with the trust material
+// and its binding to subject, and returns the statement it signs. On failure
+// it sets r.Err and returns nil.
+func (v *Verifier) bundleStatement(subject v1.Hash, raw []byte, r *SignatureResult) *intotov1.Statement {
 	b := &bundle.Bundle{}
-	if err := b.UnmarshalJSON(s.Bundle); err != nil {
+	if err := b.UnmarshalJSON(raw); err != nil {
 		r.Err = fmt.Errorf("%w: bundle: %v", evidence.ErrMalformed, err)
-		return
+		return nil
 	}
 	env, err := b.Envelope()
-	if err != nil || env == nil {
+	if err != nil || env == nil || env.RawEnvelope() == nil {
 		r.Err = fmt.Errorf("%w: bundle holds no DSSE envelope", evidence.ErrMalformed)
-		return
+		return nil
 	}
-	digest, err := hex.DecodeString(subject.Hex)
+	envJSON, err := json.Marshal(env.RawEnvelope())
 	if err != nil {
-		r.Err = fmt.Errorf("subject digest: %w", err)
-		return
+		r.Err = fmt.Errorf("%w: DSSE envelope: %v", evidence.ErrMalformed, err)
+		return nil
 	}
-	var lastErr error
-	k := v.findKey(func(sv signature.Verifier) bool {
-		tm := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
-			return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
-		})
-		ver, err := verify.NewVerifier(tm, verify.WithNoObserverTimestamps())
-		if err != nil {
-			lastErr = err
-			return false
-		}
-		_, err = ver.Verify(b, verify.NewPolicy(verify.WithArtifactDigest(subject.Algorithm, digest), verify.WithKey()))
-		lastErr = err
-		return err == nil
+	var cert []byte
+	if vc, err := b.VerificationContent(); err == nil && vc != nil && vc.Certificate() != nil {
+		cert = vc.Certificate().Raw
+	}
+	return v.envelopeStatement(subject, envJSON, cert, nil, r)
+}
+
+// envelopeStatement verifies a DSSE envelope (a cosign .att layer, or the
+// envelope of a bundle) with the trust material and its binding to subject,
+// and returns its statement. On failure it sets r.Err and returns nil.
+func (v *Verifier) envelopeStatement(subject v1.Hash, envelope, cert, chain []byte, r *SignatureResult) *intotov1.Statement {
+	var env struct {
+		PayloadType string `json:"payloadType"`
+		Payload     string `json:"payload"`
+	}
+	if err := json.Unmarshal(envelope, &env); err != nil {
+		r.Err = fmt.Errorf("%w: DSSE envelope: %v", evidence.ErrMalformed, err)
+		return nil
+	}
+	a, err := v.find(cert, chain, func(sv signature.Verifier) bool {
+		return dsse.WrapVerifier(sv).VerifySignature(bytes.NewReader(envelope), nil) == nil
 	})
-	if k == nil {
-		// Tell a signature for another digest apart from a bad signature: the
-		// statement is only read after the signature failed, for the report.
-		if st, err := envelopeStatement(env); err == nil && !evidence.StatementNames(st, subject) {
-			if d, ok := statementDigest(st); ok && v.signatureValidIgnoringSubject(b) {
-				r.Err = &DigestMismatchError{Want: subject, Got: d}
-				return
-			}
-		}
-		r.Err = fmt.Errorf("%w: %v", ErrInvalidSignature, lastErr)
-		return
-	}
-	r.Key, r.KeyID = k.Name, k.id
-	st, err := envelopeStatement(env)
 	if err != nil {
 		r.Err = err
-		return
+		return nil
 	}
-	if st.GetPredicateType() != evidence.CosignSignPredicateType {
-		r.Err = fmt.Errorf("%w: predicate type %s", ErrNotASignature, st.GetPredicateType())
-		return
+	r.Key, r.KeyID = a.name, a.id
+	if env.PayloadType != evidence.InTotoPayloadType {
+		r.Err = fmt.Errorf("%w: DSSE payload type %q, want %q", evidence.ErrMalformed, env.PayloadType, evidence.InTotoPayloadType)
+		return nil
 	}
+	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		r.Err = fmt.Errorf("%w: DSSE payload is not base64: %v", evidence.ErrMalformed, err)
+		return nil
+	}
+	st, err := evidence.ParseStatement(payload)
+	if err != nil {
+		r.Err = err
+		return nil
+	}
+	r.PredicateType = st.GetPredicateType()
 	if !evidence.StatementNames(st, subject) {
-		// sigstore-go checked the subject already; this guards the invariant.
 		d, _ := statementDigest(st)
 		r.Err = &DigestMismatchError{Want: subject, Got: d}
-		return
+		return nil
 	}
-	r.Annotations = evidence.SubjectAnnotations(st, subject)
-	r.Err = checkAnnotations(p.Annotations, r.Annotations)
-}
-
-// envelopeStatement decodes the in-toto statement a DSSE envelope carries.
-func envelopeStatement(env *bundle.Envelope) (*intotov1.Statement, error) {
-	if env.PayloadType != evidence.InTotoPayloadType {
-		return nil, fmt.Errorf("%w: DSSE payload type %q, want %q", evidence.ErrMalformed, env.PayloadType, evidence.InTotoPayloadType)
-	}
-	b, err := env.DecodeB64Payload()
-	if err != nil {
-		return nil, fmt.Errorf("%w: DSSE payload: %v", evidence.ErrMalformed, err)
-	}
-	return evidence.ParseStatement(b)
-}
-
-// signatureValidIgnoringSubject reports whether the bundle's DSSE signature
-// verifies with a trusted key when the artifact is not checked. It is used
-// only to explain a failure, never to accept a signature.
-func (v *Verifier) signatureValidIgnoringSubject(b *bundle.Bundle) bool {
-	return v.findKey(func(sv signature.Verifier) bool {
-		tm := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) {
-			return root.NewExpiringKey(sv, time.Time{}, time.Time{}), nil
-		})
-		ver, err := verify.NewVerifier(tm, verify.WithNoObserverTimestamps())
-		if err != nil {
-			return false
-		}
-		_, err = ver.Verify(b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithKey()))
-		return err == nil
-	}) != nil
+	return st
 }
 
 // statementDigest returns the first sha256 subject digest of a statement.
@@ -345,15 +334,27 @@ func statementDigest(st *intotov1.Statement) (v1.Hash, bool) {
 	return v1.Hash{}, false
 }
 
-func (v *Verifier) findKey(ok func(signature.Verifier) bool) *trusted {
-	for i := range v.keys {
-		for _, sv := range v.keys[i].verifiers {
+// find returns the first authority under which the signature verifies. When
+// none does, the error wraps ErrInvalidSignature, and ErrCertificate when a
+// certificate was the reason.
+func (v *Verifier) find(cert, chain []byte, ok func(signature.Verifier) bool) (*authority, error) {
+	var certErrs []error
+	for _, a := range v.authorities {
+		vs, err := a.verifiersFor(cert, chain)
+		if err != nil {
+			certErrs = append(certErrs, fmt.Errorf("%s: %w", a.name, err))
+			continue
+		}
+		for _, sv := range vs {
 			if ok(sv) {
-				return &v.keys[i]
+				return a, nil
 			}
 		}
 	}
-	return nil
+	if len(certErrs) > 0 {
+		return nil, fmt.Errorf("%w (%w)", ErrInvalidSignature, errors.Join(certErrs...))
+	}
+	return nil, ErrInvalidSignature
 }
 
 func checkAnnotations(want, got map[string]string) error {

@@ -68,7 +68,7 @@ func TestBadInput(t *testing.T) {
 		{"missing key file", nil, []string{"sign", "--key", "nope.key", digest}, 2, []string{"nope.key"}},
 		{"wrong password", map[string]string{"COSIGN_PASSWORD": wrongPassword}, []string{"sign", "--key", "cosign.key", digest}, 2, []string{"wrong password"}},
 		{"private key to verify", nil, []string{"verify", "--key", "cosign.key", digest}, 2, []string{"private key where a public key is expected"}},
-		{"no key", nil, []string{"verify", digest}, 2, []string{"--key is required"}},
+		{"no key", nil, []string{"verify", digest}, 2, []string{"--key, --certificate, --ca-roots or --trusted-root is required"}},
 		{"bad reference", nil, []string{"verify", "--key", "cosign.pub", "UPPER/Case::x"}, 2, []string{"parsing image reference"}},
 		{"unknown flag", nil, []string{"verify", "--kee", "cosign.pub", digest}, 2, []string{"unknown flag"}},
 		{"bad format", nil, []string{"sign", "--key", "cosign.key", "--format", "v9", digest}, 2, []string{"unknown signature format"}},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -136,4 +137,19 @@ func cobraArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// maxInputSize bounds files tollgate reads whole (predicates, run objects).
+const maxInputSize = 64 << 20
+
+// readAllLimited reads r to the end, refusing more than maxInputSize bytes.
+func readAllLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxInputSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxInputSize {
+		return nil, fmt.Errorf("input larger than %d bytes", maxInputSize)
+	}
+	return b, nil
 }

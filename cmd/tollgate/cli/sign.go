@@ -10,12 +10,11 @@ import (
 
 	"github.com/tollgate-dev/tollgate/evidence"
 	"github.com/tollgate-dev/tollgate/flow"
-	"github.com/tollgate-dev/tollgate/signer"
 )
 
 // SignOptions are the flags of sign.
 type SignOptions struct {
-	Key                   string
+	Signer                SignerOptions
 	Format                string
 	Annotations           []string
 	DryRun                bool
@@ -28,7 +27,7 @@ type SignOptions struct {
 
 // AddFlags adds the flags. Names follow cosign's.
 func (o *SignOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Key, "key", "", "private key: a file (cosign's encrypted format or PEM PKCS#8/SEC1/PKCS#1) or env://VAR")
+	o.Signer.AddFlags(fs)
 	fs.StringVar(&o.Format, "format", string(evidence.DefaultFormat), "signature format: legacy (cosign's sha256-<hex>.sig tag) or bundle (Sigstore bundle v0.3 as an OCI 1.1 referrer)")
 	fs.StringSliceVarP(&o.Annotations, "annotations", "a", nil, "key=value annotation signed into the payload (repeatable)")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "resolve and sign, print what would be pushed, push nothing")
@@ -79,9 +78,6 @@ func runSign(ctx context.Context, streams IO, o *SignOptions, images []string) e
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
-	if o.Key == "" {
-		return usageError{fmt.Errorf("--key is required")}
-	}
 	opts, err := o.FlowOptions()
 	if err != nil {
 		return err
@@ -92,9 +88,9 @@ func runSign(ctx context.Context, streams IO, o *SignOptions, images []string) e
 	if err != nil {
 		return err
 	}
-	s, err := signer.Load(ctx, o.Key, signer.WithPassFunc(passFunc(streams.In, streams.Err)))
+	s, err := o.Signer.Signer(ctx, streams)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	results, err := flow.Sign(ctx, client, s, images, opts...)
 	if results == nil {

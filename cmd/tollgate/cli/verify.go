@@ -5,53 +5,35 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tollgate-dev/tollgate/evidence"
 	"github.com/tollgate-dev/tollgate/flow"
 	"github.com/tollgate-dev/tollgate/oci"
-	"github.com/tollgate-dev/tollgate/signer"
 	"github.com/tollgate-dev/tollgate/verifier"
 )
 
 // VerifyOptions are the flags of verify.
 type VerifyOptions struct {
-	Keys               []string
-	Annotations        []string
-	MaxWorkers         int
-	InsecureIgnoreTlog bool
-	Registry           RegistryOptions
-	Output             OutputOptions
+	Trust            TrustOptions
+	Annotations      []string
+	AttestationTypes []string
+	MaxWorkers       int
+	Registry         RegistryOptions
+	Output           OutputOptions
 }
 
 // AddFlags adds the flags. Names follow cosign's.
 func (o *VerifyOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&o.Keys, "key", nil, "public key a valid signature verifies with: a PEM file or env://VAR (repeatable: any of them)")
+	o.Trust.AddFlags(fs)
 	fs.StringSliceVarP(&o.Annotations, "annotations", "a", nil, "key=value annotation a valid signature must carry (repeatable: all of them)")
+	fs.StringSliceVar(&o.AttestationTypes, "attestation-type", nil, "also require a valid attestation of this predicate type, signed by the key: a URI or one of "+strings.Join(evidence.PredicateTypeNames(), "|")+" (repeatable: all of them)")
 	fs.IntVar(&o.MaxWorkers, "max-workers", flow.DefaultMaxWorkers, "images verified at once")
-	fs.BoolVar(&o.InsecureIgnoreTlog, "insecure-ignore-tlog", true, "accepted for cosign compatibility: key signatures are verified without a transparency log entry; false is refused until tlog verification exists")
 	o.Registry.AddFlags(fs)
 	o.Output.AddFlags(fs)
-}
-
-// VerifierOptions loads the keys the flags name.
-func (o *VerifyOptions) VerifierOptions(ctx context.Context) ([]verifier.Option, error) {
-	if len(o.Keys) == 0 {
-		return nil, usageError{errors.New("--key is required")}
-	}
-	if !o.InsecureIgnoreTlog {
-		return nil, usageError{errors.New("--insecure-ignore-tlog=false: verifying transparency log entries of key signatures is not supported yet")}
-	}
-	var keys []verifier.TrustedKey
-	for _, ref := range o.Keys {
-		pub, err := signer.LoadPublicKey(ctx, ref)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		keys = append(keys, verifier.TrustedKey{Name: ref, Key: pub})
-	}
-	return []verifier.Option{verifier.WithPublicKeys(keys...)}, nil
 }
 
 // FlowOptions turns the flags into flow options.
@@ -60,7 +42,24 @@ func (o *VerifyOptions) FlowOptions() ([]flow.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []flow.Option{flow.WithAnnotations(ann), flow.WithMaxWorkers(o.MaxWorkers)}, nil
+	types, err := predicateTypes(o.AttestationTypes)
+	if err != nil {
+		return nil, err
+	}
+	return []flow.Option{flow.WithAnnotations(ann), flow.WithMaxWorkers(o.MaxWorkers), flow.WithAttestations(types...)}, nil
+}
+
+// predicateTypes resolves cosign's short names to URIs.
+func predicateTypes(in []string) ([]string, error) {
+	var out []string
+	for _, t := range in {
+		uri, err := evidence.ParsePredicateType(t)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		out = append(out, uri)
+	}
+	return out, nil
 }
 
 func newVerify(streams IO) *cobra.Command {
@@ -71,12 +70,15 @@ func newVerify(streams IO) *cobra.Command {
 		Long: `Verifies the signatures of each image, in both formats (cosign's
 sha256-<hex>.sig tag and Sigstore bundles attached as OCI 1.1 referrers). An
 image passes when at least one signature verifies with a given key, names the
-image's exact digest and carries every required annotation.
+image's exact digest and carries every required annotation, and, for each
+--attestation-type, when an attestation of exactly that predicate type verifies
+with a given key and names the digest. Attestations of other types never count.
 
 Each verified image is printed on stdout as repo@sha256:...; use that digest,
 never the tag, from then on. The exit code is 0 when every image passed, 1 when
 any was denied, 3 when any could not be checked (see docs/exit-codes.md).`,
 		Example: `  tollgate verify --key cosign.pub registry.example.com/app:v1
+  tollgate verify --key cosign.pub --attestation-type slsaprovenance1 registry.example.com/app:v1
   tollgate verify --key cosign.pub -a team=payments --output json registry.example.com/app@sha256:...`,
 		Args: cobraArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -101,7 +103,7 @@ func runVerify(ctx context.Context, streams IO, o *VerifyOptions, images []strin
 	if err != nil {
 		return err
 	}
-	vopts, err := o.VerifierOptions(ctx)
+	vopts, err := o.Trust.VerifierOptions(ctx)
 	if err != nil {
 		return err
 	}
@@ -140,6 +142,16 @@ type ImageReport struct {
 	Status     string            `json:"status"`
 	Error      string            `json:"error,omitempty"`
 	Signatures []SignatureReport `json:"signatures"`
+	// Attestations has one entry per required predicate type.
+	Attestations []AttestationReport `json:"attestations,omitempty"`
+}
+
+// AttestationReport is what was found for one required predicate type.
+type AttestationReport struct {
+	PredicateType string            `json:"predicateType"`
+	Verified      bool              `json:"verified"`
+	Error         string            `json:"error,omitempty"`
+	Examined      []SignatureReport `json:"examined"`
 }
 
 // SignatureReport is one signature examined.
@@ -152,6 +164,9 @@ type SignatureReport struct {
 	KeyID           string            `json:"keyID,omitempty"`
 	DockerReference string            `json:"dockerReference,omitempty"`
 	Annotations     map[string]string `json:"annotations,omitempty"`
+	PredicateType   string            `json:"predicateType,omitempty"`
+	// Statement is the verified in-toto statement, decoded.
+	Statement json.RawMessage `json:"statement,omitempty"`
 }
 
 func status(err error) string {
@@ -177,17 +192,37 @@ func writeVerifyJSON(streams IO, results []flow.VerifyResult) error {
 			}
 		}
 		if r.Result != nil {
-			for _, s := range r.Result.Signatures {
-				sr := SignatureReport{Format: string(s.Format), Source: s.Source, Verified: s.Err == nil, Key: s.Key, KeyID: s.KeyID, DockerReference: s.DockerReference, Annotations: s.Annotations}
-				if s.Err != nil {
-					sr.Reason = s.Err.Error()
-				}
-				ir.Signatures = append(ir.Signatures, sr)
+			ir.Signatures = signatureReports(r.Result)
+		}
+		for _, a := range r.Attestations {
+			ar := AttestationReport{PredicateType: a.PredicateType, Verified: a.Err == nil, Examined: []SignatureReport{}}
+			if a.Err != nil {
+				ar.Error = a.Err.Error()
 			}
+			if a.Result != nil {
+				ar.Examined = signatureReports(a.Result)
+			}
+			ir.Attestations = append(ir.Attestations, ar)
 		}
 		rep.Images[i] = ir
 	}
 	enc := json.NewEncoder(streams.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+func signatureReports(res *verifier.Result) []SignatureReport {
+	out := []SignatureReport{}
+	for _, s := range res.Signatures {
+		sr := SignatureReport{Format: string(s.Format), Source: s.Source, Verified: s.Err == nil, Key: s.Key, KeyID: s.KeyID,
+			DockerReference: s.DockerReference, Annotations: s.Annotations, PredicateType: s.PredicateType}
+		if s.Err != nil {
+			sr.Reason = s.Err.Error()
+		}
+		if len(s.Statement) > 0 {
+			sr.Statement = json.RawMessage(s.Statement)
+		}
+		out = append(out, sr)
+	}
+	return out
 }

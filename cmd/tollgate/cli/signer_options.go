@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tollgate-dev/tollgate/signer"
+)
+
+// SignerOptions are the flags that choose how to sign, as cosign's.
+type SignerOptions struct {
+	Key              string
+	Certificate      string
+	CertificateChain string
+}
+
+// AddFlags adds --key, --certificate and --certificate-chain.
+func (o *SignerOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Key, "key", "", "private key: a file (cosign's encrypted format or PEM PKCS#8/SEC1/PKCS#1) or env://VAR")
+	fs.StringVar(&o.Certificate, "certificate", "", "PEM certificate of the signing key, attached to each signature (bring your own PKI)")
+	fs.StringVar(&o.CertificateChain, "certificate-chain", "", "PEM intermediates (and optionally root) that issued --certificate, attached to each signature")
+}
+
+// Signer loads the signer the flags describe. The password of an encrypted
+// key comes from $COSIGN_PASSWORD, the terminal or standard input.
+func (o *SignerOptions) Signer(ctx context.Context, streams IO) (signer.Signer, error) {
+	if o.Key == "" {
+		return nil, usageError{errors.New("--key is required")}
+	}
+	if o.CertificateChain != "" && o.Certificate == "" {
+		return nil, usageError{errors.New("--certificate-chain needs --certificate")}
+	}
+	s, err := signer.Load(ctx, o.Key, signer.WithPassFunc(passFunc(streams.In, streams.Err)))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if o.Certificate == "" {
+		return s, nil
+	}
+	cert, err := os.ReadFile(o.Certificate)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	var chain []byte
+	if o.CertificateChain != "" {
+		if chain, err = os.ReadFile(o.CertificateChain); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	cs, err := signer.WithCertificate(s, cert, chain)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return cs, nil
+}
