@@ -81,7 +81,7 @@ func ParsePrivateKey(data []byte, pass PassFunc) (Signer, error) {
 		}
 		pw, perr := pass(false)
 		if perr != nil {
-			return nil, fmt.Errorf("%w: %v", ErrNoPassword, perr)
+			return nil, fmt.Errorf("%w: %w", ErrNoPassword, perr)
 		}
 		der, derr := encrypted.Decrypt(block.Bytes, pw)
 		if derr != nil {

@@ -1,0 +1,1 @@
+MEQCID0tFG/3Mj/nxVRNfjCKo2nFxR0UiTeuyMx9aGWqx+rYAiAekBgyv18g97UcYipqyy/HjcOgrcUSKwFvuuEhIs17rQ==
