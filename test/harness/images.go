@@ -114,3 +114,12 @@ func Index(t testing.TB, ref string) v1.ImageIndex {
 	}
 	return idx
 }
+
+// ListTags lists a repository's tags; an error when it does not exist.
+func ListTags(repo string) ([]string, error) {
+	r, err := name.NewRepository(repo)
+	if err != nil {
+		return nil, err
+	}
+	return remote.List(r)
+}

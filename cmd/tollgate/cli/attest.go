@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tollgate-dev/tollgate/ci"
 	"github.com/tollgate-dev/tollgate/evidence"
 	"github.com/tollgate-dev/tollgate/flow"
 	"github.com/tollgate-dev/tollgate/oci"
@@ -106,10 +107,19 @@ func runAttest(ctx context.Context, streams IO, o *AttestOptions, images []strin
 	if results == nil {
 		return err
 	}
+	rep := ci.Report{Command: "attest"}
 	for _, r := range results {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(streams.Err, "tollgate: warning: %s\n", w)
 		}
+		it := item(r.Image, r.Digest, r.Err, "attested", "failed")
+		if r.Err == nil {
+			it.Detail = r.PredicateType
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	if perr := publish(streams, rep); perr != nil {
+		return errors.Join(err, perr)
 	}
 	if o.Output.JSON() {
 		type item struct {

@@ -14,12 +14,21 @@ import (
 )
 
 // passFunc returns where key passwords come from, as in cosign:
-// $COSIGN_PASSWORD when set (even to the empty string), otherwise a prompt on
-// the terminal, otherwise one line of standard input.
+// $COSIGN_PASSWORD when set (even to the empty string); otherwise the file
+// $TOLLGATE_PASSWORD_FILE names (the cosign.password of the Kubernetes Secret
+// cosign generate-key-pair k8s://... writes, mounted as a Tekton workspace);
+// otherwise a prompt on the terminal; otherwise one line of standard input.
 func passFunc(stdin io.Reader, stderr io.Writer) signer.PassFunc {
 	return func(confirm bool) ([]byte, error) {
 		if pw, ok := os.LookupEnv("COSIGN_PASSWORD"); ok {
 			return []byte(pw), nil
+		}
+		if f := os.Getenv("TOLLGATE_PASSWORD_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("reading the password file named by TOLLGATE_PASSWORD_FILE: %w", err)
+			}
+			return bytes.TrimRight(b, "\r\n"), nil
 		}
 		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fmt.Fprint(stderr, "Enter password for private key: ")

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tollgate-dev/tollgate/ci"
 	"github.com/tollgate-dev/tollgate/evidence"
 	"github.com/tollgate-dev/tollgate/flow"
 )
@@ -96,10 +98,22 @@ func runSign(ctx context.Context, streams IO, o *SignOptions, images []string) e
 	if results == nil {
 		return err
 	}
+	rep := ci.Report{Command: "sign"}
 	for _, r := range results {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(streams.Err, "tollgate: warning: %s\n", w)
 		}
+		it := item(r.Image, r.Digest, r.Err, "signed", "failed")
+		if r.Written != nil {
+			it.Detail = string(r.Written.Format) + " " + r.Written.Reference
+			if r.Written.DryRun {
+				it.Result = "dry run"
+			}
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	if perr := publish(streams, rep); perr != nil {
+		return errors.Join(err, perr)
 	}
 	if o.Output.JSON() {
 		type item struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tollgate-dev/tollgate/ci"
 	"github.com/tollgate-dev/tollgate/evidence"
 	"github.com/tollgate-dev/tollgate/flow"
 	"github.com/tollgate-dev/tollgate/oci"
@@ -18,6 +19,9 @@ import (
 
 // VerifyOptions are the flags of verify.
 type VerifyOptions struct {
+	Policies         []string
+	Files            []string
+	Rewrite          bool
 	Trust            TrustOptions
 	Annotations      []string
 	AttestationTypes []string
@@ -28,6 +32,9 @@ type VerifyOptions struct {
 
 // AddFlags adds the flags. Names follow cosign's.
 func (o *VerifyOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&o.Policies, "policy", nil, "policy file or directory (repeatable): tollgate, Kyverno ClusterPolicy/Policy or Kubewarden verify-image-signatures; replaces the trust flags")
+	fs.StringSliceVarP(&o.Files, "filename", "f", nil, "Kubernetes manifest file or directory whose images to verify (repeatable; with --policy)")
+	fs.BoolVar(&o.Rewrite, "rewrite", false, "with -f: when every image passes, write the manifests back with each image pinned to its verified digest")
 	o.Trust.AddFlags(fs)
 	fs.StringSliceVarP(&o.Annotations, "annotations", "a", nil, "key=value annotation a valid signature must carry (repeatable: all of them)")
 	fs.StringSliceVar(&o.AttestationTypes, "attestation-type", nil, "also require a valid attestation of this predicate type, signed by the key: a URI or one of "+strings.Join(evidence.PredicateTypeNames(), "|")+" (repeatable: all of them)")
@@ -80,8 +87,17 @@ any was denied, 3 when any could not be checked (see docs/exit-codes.md).`,
 		Example: `  tollgate verify --key cosign.pub registry.example.com/app:v1
   tollgate verify --key cosign.pub --attestation-type slsaprovenance1 registry.example.com/app:v1
   tollgate verify --key cosign.pub -a team=payments --output json registry.example.com/app@sha256:...`,
-		Args: cobraArgs(cobra.MinimumNArgs(1)),
+		Args: cobraArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(o.Policies) > 0 {
+				return runVerifyPolicy(cmd.Context(), streams, o, args)
+			}
+			if len(o.Files) > 0 || o.Rewrite {
+				return usageError{errors.New("-f and --rewrite need --policy")}
+			}
+			if len(args) == 0 {
+				return usageError{errors.New("requires at least 1 arg(s), only received 0")}
+			}
 			return runVerify(cmd.Context(), streams, o, args)
 		},
 	}
@@ -114,6 +130,13 @@ func runVerify(ctx context.Context, streams IO, o *VerifyOptions, images []strin
 	results, err := flow.Verify(ctx, client, v, images, fopts...)
 	if results == nil {
 		return err
+	}
+	rep := ci.Report{Command: "verify"}
+	for _, r := range results {
+		rep.Items = append(rep.Items, item(r.Image, r.Digest, r.Err, "verified", ""))
+	}
+	if perr := publish(streams, rep); perr != nil {
+		err = errors.Join(err, perr)
 	}
 	if o.Output.JSON() {
 		if jerr := writeVerifyJSON(streams, results); jerr != nil {

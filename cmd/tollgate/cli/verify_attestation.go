@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tollgate-dev/tollgate/ci"
 	"github.com/tollgate-dev/tollgate/flow"
 	"github.com/tollgate-dev/tollgate/verifier"
 )
@@ -80,6 +82,17 @@ func runVerifyAttestation(ctx context.Context, streams IO, o *VerifyAttestationO
 	results, err := flow.Verify(ctx, client, v, images, flow.WithoutSignatures(), flow.WithAttestations(types...), flow.WithMaxWorkers(o.MaxWorkers))
 	if results == nil {
 		return err
+	}
+	rep := ci.Report{Command: "verify-attestation"}
+	for _, r := range results {
+		it := item(r.Image, r.Digest, r.Err, "verified", "")
+		if r.Err == nil {
+			it.Detail = types[0]
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	if perr := publish(streams, rep); perr != nil {
+		err = errors.Join(err, perr)
 	}
 	if o.Output.JSON() {
 		if jerr := writeVerifyJSON(streams, results); jerr != nil {
