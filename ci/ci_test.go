@@ -120,4 +120,3 @@ func read(t *testing.T, p string) string {
 	}
 	return string(b)
 }
-

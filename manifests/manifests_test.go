@@ -26,7 +26,10 @@ func load(t *testing.T, name string) *File {
 
 func TestImages(t *testing.T) {
 	f := load(t, "app.yaml")
-	type row struct{ Kind, Name, Container, Field, Ref string; Line int }
+	type row struct {
+		Kind, Name, Container, Field, Ref string
+		Line                              int
+	}
 	var got []row
 	for _, im := range f.Images() {
 		got = append(got, row{im.Kind, im.Name, im.Container, im.Field, im.Ref, im.Line})
