@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/verifier/policy/api"
+	"github.com/tollgate-dev/tollgate/verifier/policy/internal/strict"
+	"github.com/tollgate-dev/tollgate/verifier/policy/kubewarden"
+	"github.com/tollgate-dev/tollgate/verifier/policy/kyverno"
 )
 
 // maxFileSize bounds a policy file.
@@ -20,24 +23,28 @@ const maxFileSize = 8 << 20
 // ErrInvalid is wrapped by every error about a policy that does not load.
 var ErrInvalid = errors.New("invalid policy")
 
-// Importer turns a document of a foreign policy format into tollgate
+// importer turns a document of a foreign policy format into tollgate
 // policies, with warnings about what it maps loosely.
-type Importer func(doc []byte, source string) ([]api.Policy, []string, error)
+type importer func(doc []byte, source string) ([]api.Policy, []string, error)
 
 // importers maps "apiVersion kind" to the importer of that document kind.
-// Kyverno and Kubewarden register theirs (see Register).
-var importers = map[string]Importer{}
-
-// Register makes Load read documents of the given apiVersions and kinds with
-// imp. The kyverno and kubewarden packages call it from their init
-// functions; import them (cmd/tollgate does) to read their policies.
-func Register(apiVersions, kinds []string, imp Importer) {
-	for _, v := range apiVersions {
-		for _, k := range kinds {
-			importers[v+" "+k] = imp
+var importers = func() map[string]importer {
+	m := map[string]importer{}
+	for _, f := range []struct {
+		versions, kinds []string
+		imp             importer
+	}{
+		{kyverno.APIVersions, kyverno.Kinds, kyverno.Convert},
+		{kubewarden.APIVersions, kubewarden.Kinds, kubewarden.Convert},
+	} {
+		for _, v := range f.versions {
+			for _, k := range f.kinds {
+				m[v+" "+k] = f.imp
+			}
 		}
 	}
-}
+	return m
+}()
 
 // Load reads policy files and directories (every *.yaml, *.yml and *.json
 // in them, recursively) into one Set. Every document is checked; all the
@@ -140,7 +147,7 @@ type builder struct {
 }
 
 func (b *builder) add(data []byte, source, baseDir string) {
-	docs, err := splitDocuments(data)
+	docs, err := strict.SplitDocuments(data)
 	if err != nil {
 		b.errs = append(b.errs, fmt.Errorf("%w: %s: %v", ErrInvalid, source, err))
 		return
@@ -167,14 +174,14 @@ func (b *builder) add(data []byte, source, baseDir string) {
 		switch {
 		case head.APIVersion == api.APIVersion && head.Kind == api.KindPolicy:
 			var p api.Policy
-			if err := decodeStrict(doc, &p); err != nil {
+			if err := strict.Decode(doc, &p); err != nil {
 				b.errs = append(b.errs, prefixErrs(where, err))
 				continue
 			}
 			b.compile(p, where, baseDir)
 		case head.APIVersion == api.APIVersion && head.Kind == api.KindPolicySet:
 			var ps api.PolicySet
-			if err := decodeStrict(doc, &ps); err != nil {
+			if err := strict.Decode(doc, &ps); err != nil {
 				b.errs = append(b.errs, prefixErrs(where, err))
 				continue
 			}

@@ -63,7 +63,7 @@ func Execute(ctx context.Context, streams IO, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		printError(streams.Err, err)
-		if isUsage(err) && strings.Contains(err.Error(), "unknown") {
+		if msg := err.Error(); isUsage(err) && (strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") || strings.HasPrefix(msg, "unknown command")) {
 			fmt.Fprintln(streams.Err, "tollgate: hint: see 'tollgate --help'")
 		}
 	}

@@ -1,4 +1,4 @@
-package policy
+package strict
 
 import (
 	"bytes"
@@ -17,9 +17,9 @@ import (
 // maxDocuments bounds the documents read from one file.
 const maxDocuments = 1000
 
-// splitDocuments splits a YAML stream into its documents, each as JSON, with
+// SplitDocuments splits a YAML stream into its documents, each as JSON, with
 // empty documents dropped. A JSON input is one document.
-func splitDocuments(data []byte) ([][]byte, error) {
+func SplitDocuments(data []byte) ([][]byte, error) {
 	dec := yaml3.NewDecoder(bytes.NewReader(data))
 	var out [][]byte
 	for i := 0; ; i++ {
@@ -69,10 +69,10 @@ func hasAlias(n *yaml3.Node, depth int) bool {
 	return false
 }
 
-// decodeStrict decodes a JSON document into out, failing on any field out's
+// Decode decodes a JSON document into out, failing on any field out's
 // type does not have, with the field's path ("spec.signers[0].entries[1].kee:
 // unknown field").
-func decodeStrict(doc []byte, out any) error {
+func Decode(doc []byte, out any) error {
 	var generic any
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
@@ -196,4 +196,16 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	return out
+}
+
+// OneDocument returns data, YAML or JSON, as exactly one JSON document.
+func OneDocument(data []byte) ([]byte, error) {
+	docs, err := SplitDocuments(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, fmt.Errorf("want exactly one document, found %d", len(docs))
+	}
+	return docs[0], nil
 }
