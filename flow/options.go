@@ -32,7 +32,7 @@ func newConfig(opts []Option) (*config, error) {
 }
 
 // DefaultMaxWorkers is how many images are processed at once by default.
-const DefaultMaxWorkers = 16
+const DefaultMaxWorkers = 32
 
 // WithMaxWorkers bounds how many images are processed at once.
 func WithMaxWorkers(n int) Option {

@@ -193,11 +193,14 @@ func WithJobs(n int) Option {
 
 // Client reads and writes images and their signatures.
 type Client struct {
-	cfg      clientConfig
-	rt       http.RoundTripper
-	puller   *remote.Puller
-	pusher   *remote.Pusher
-	registry *registryMemo
+	cfg    clientConfig
+	rt     http.RoundTripper
+	puller *remote.Puller
+	// apiPuller reads the referrers API without go-containerregistry's
+	// sequential fallback to the tag, so the two can be read at once.
+	apiPuller *remote.Puller
+	pusher    *remote.Pusher
+	registry  *registryMemo
 }
 
 // NewClient returns a Client. It validates every option and fails on
@@ -261,6 +264,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	ropts := client.baseRemoteOptions()
 	var err error
 	if client.puller, err = remote.NewPuller(ropts...); err != nil {
+		return nil, fmt.Errorf("creating registry client: %w", err)
+	}
+	if client.apiPuller, err = remote.NewPuller(append(ropts, remote.WithReferrersTagFallback(false))...); err != nil {
 		return nil, fmt.Errorf("creating registry client: %w", err)
 	}
 	if client.pusher, err = remote.NewPusher(ropts...); err != nil {

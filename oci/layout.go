@@ -280,6 +280,10 @@ func (s *layoutStore) writeImage(_ context.Context, id string, img v1.Image) err
 	return nil
 }
 
+func (s *layoutStore) putImage(ctx context.Context, id string, img v1.Image) error {
+	return s.writeImage(ctx, id, img)
+}
+
 func (s *layoutStore) writeIndex(_ context.Context, id string, ii v1.ImageIndex) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

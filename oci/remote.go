@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tollgate-dev/tollgate/evidence"
 )
@@ -104,45 +107,91 @@ func (s *remoteStore) blob(ctx context.Context, h v1.Hash, max int64) ([]byte, e
 }
 
 func (s *remoteStore) referrers(ctx context.Context, h v1.Hash, max int) ([]v1.Descriptor, error) {
-	var im *v1.IndexManifest
-	release, err := s.c.registry.probe(ctx, s.repo.RegistryStr())
+	host := s.repo.RegistryStr()
+	release, err := s.c.registry.probe(ctx, host)
 	if err != nil {
 		return nil, err
 	}
-	if release != nil {
+	var im *v1.IndexManifest
+	switch supported, known := s.c.registry.referrersAPI(host); {
+	case release != nil:
+		// This call learns whether the registry has the referrers API: ask
+		// the API and read the fallback tag at once, then keep the answer
+		// that applies (one round trip instead of two in a row).
 		defer release()
-	}
-	if supported, known := s.c.registry.referrersAPI(s.repo.RegistryStr()); known && !supported {
+		var (
+			apiIdx *v1.IndexManifest
+			apiErr error
+			fbRaw  []byte
+			fbErr  error
+			wg     sync.WaitGroup
+		)
+		wg.Add(2)
+		go func() { defer wg.Done(); apiIdx, apiErr = s.referrersAPI(ctx, h) }()
+		go func() {
+			defer wg.Done()
+			fbRaw, _, fbErr = s.manifest(ctx, fallbackTag(h), s.c.cfg.limits.MaxManifestBytes)
+		}()
+		wg.Wait()
+		if supported, known := s.c.registry.referrersAPI(host); known && !supported {
+			if im, err = fallbackIndex(fbRaw, fbErr, h); err != nil || im == nil {
+				return nil, err
+			}
+		} else if apiErr != nil {
+			return nil, apiErr
+		} else {
+			im = apiIdx
+		}
+	case known && !supported:
 		raw, _, err := s.manifest(ctx, fallbackTag(h), s.c.cfg.limits.MaxManifestBytes)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil, nil
-		case err != nil:
+		if im, err = fallbackIndex(raw, err, h); err != nil || im == nil {
 			return nil, err
 		}
-		if im, err = parseIndex(raw); err != nil {
-			return nil, fmt.Errorf("referrers tag of %s: %w", h, err)
-		}
-	} else {
-		idx, err := remote.Referrers(s.repo.Digest(h.String()), s.readOpts(ctx)...)
-		if err != nil {
-			return nil, fmt.Errorf("listing referrers of %s: %w", h, classify(err))
-		}
-		raw, err := idx.RawManifest()
-		if err != nil {
-			return nil, fmt.Errorf("listing referrers of %s: %w", h, classify(err))
-		}
-		if int64(len(raw)) > s.c.cfg.limits.MaxManifestBytes {
-			return nil, &LimitError{What: "referrers index size", Limit: s.c.cfg.limits.MaxManifestBytes, Got: int64(len(raw))}
-		}
-		if im, err = parseIndex(raw); err != nil {
-			return nil, fmt.Errorf("referrers of %s: %w", h, err)
+	default:
+		if im, err = s.referrersAPI(ctx, h); err != nil {
+			return nil, err
 		}
 	}
 	if len(im.Manifests) > max {
 		return nil, &LimitError{What: "referrers of " + h.String(), Limit: int64(max), Got: int64(len(im.Manifests))}
 	}
 	return im.Manifests, nil
+}
+
+// referrersAPI asks the registry's referrers API, without falling back.
+func (s *remoteStore) referrersAPI(ctx context.Context, h v1.Hash) (*v1.IndexManifest, error) {
+	idx, err := remote.Referrers(s.repo.Digest(h.String()), remote.WithContext(ctx), remote.Reuse(s.c.apiPuller))
+	if err != nil {
+		return nil, fmt.Errorf("listing referrers of %s: %w", h, classify(err))
+	}
+	raw, err := idx.RawManifest()
+	if err != nil {
+		return nil, fmt.Errorf("listing referrers of %s: %w", h, classify(err))
+	}
+	if int64(len(raw)) > s.c.cfg.limits.MaxManifestBytes {
+		return nil, &LimitError{What: "referrers index size", Limit: s.c.cfg.limits.MaxManifestBytes, Got: int64(len(raw))}
+	}
+	im, err := parseIndex(raw)
+	if err != nil {
+		return nil, fmt.Errorf("referrers of %s: %w", h, err)
+	}
+	return im, nil
+}
+
+// fallbackIndex parses the referrers fallback tag; a missing tag means no
+// referrers (nil, nil).
+func fallbackIndex(raw []byte, err error, h v1.Hash) (*v1.IndexManifest, error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return &v1.IndexManifest{}, nil
+	case err != nil:
+		return nil, err
+	}
+	im, err := parseIndex(raw)
+	if err != nil {
+		return nil, fmt.Errorf("referrers tag of %s: %w", h, err)
+	}
+	return im, nil
 }
 
 func (s *remoteStore) image(ctx context.Context, desc v1.Descriptor) (v1.Image, error) {
@@ -178,6 +227,39 @@ func (s *remoteStore) writeImage(ctx context.Context, id string, img v1.Image) e
 		return err
 	}
 	if err := remote.Write(ref, img, s.writeOpts(ctx)...); err != nil {
+		return fmt.Errorf("pushing %s: %w", ref, classify(err))
+	}
+	return nil
+}
+
+// putImage pushes a small image (a .sig or .att image): its blobs, then the
+// manifest, without go-containerregistry's HEAD of the manifest first.
+func (s *remoteStore) putImage(ctx context.Context, id string, img v1.Image) error {
+	ref, err := s.writeRef(id, img.Digest)
+	if err != nil {
+		return err
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	cfg, err := partial.ConfigLayer(img)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, l := range append(layers, cfg) {
+		g.Go(func() error {
+			if err := remote.WriteLayer(s.repo, l, s.writeOpts(gctx)...); err != nil {
+				return fmt.Errorf("pushing blob to %s: %w", s.repo, classify(err))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := remote.Put(ref, img, s.writeOpts(ctx)...); err != nil {
 		return fmt.Errorf("pushing %s: %w", ref, classify(err))
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -66,126 +67,178 @@ type Evidence struct {
 func (c *Client) Evidence(ctx context.Context, t *Target, what What) (*Evidence, error) {
 	lim := c.cfg.limits
 	d := t.Digest()
-
-	var (
-		sigManifest, attManifest []byte
-		sigDesc, attDesc         v1.Descriptor
-		referrers                []v1.Descriptor
-	)
+	blobs := newBlobCache(t.store, lim.MaxTotalBytes)
+	// Each source is fetched as soon as it is listed: the payloads of the
+	// .sig image do not wait for the referrers, nor the other way round.
+	sem := make(chan struct{}, c.cfg.jobs)
 	g, gctx := errgroup.WithContext(ctx)
-	fetchTag := func(tag string, raw *[]byte, desc *v1.Descriptor) {
+	fetch := func(f func() error) {
 		g.Go(func() error {
-			b, dd, err := t.store.manifest(gctx, tag, lim.MaxManifestBytes)
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			defer func() { <-sem }()
+			return f()
+		})
+	}
+	var (
+		mu                   sync.Mutex
+		sigs, atts           []indexed
+		nSigLayers, nSigBndl int
+		nAttLayers, nAttBndl int
+	)
+	keep := func(list *[]indexed, i indexed) {
+		mu.Lock()
+		*list = append(*list, i)
+		mu.Unlock()
+	}
+	tagSource := func(tag string, max int64, limit int, count *int, list *[]indexed, order int) {
+		g.Go(func() error {
+			raw, desc, err := t.store.manifest(gctx, tag, lim.MaxManifestBytes)
 			if errors.Is(err, ErrNotFound) {
 				return nil
 			}
-			*raw, *desc = b, dd
-			return err
+			if err != nil {
+				return fmt.Errorf("listing signatures of %s: %w", t.DigestRef(), err)
+			}
+			layers, err := tagLayers(t, raw, desc, tag)
+			if err != nil {
+				return err
+			}
+			if len(layers) > limit {
+				return &LimitError{What: kindOf(tag) + " of " + t.DigestRef().String(), Limit: int64(limit), Got: int64(len(layers))}
+			}
+			mu.Lock()
+			*count = len(layers)
+			mu.Unlock()
+			for i, l := range layers {
+				fetch(func() error {
+					src := fmt.Sprintf("%s:%s layer %d", t.store, tag, i)
+					if l.Size > max {
+						return &LimitError{What: src + " size", Limit: max, Got: l.Size}
+					}
+					payload, err := blobs.get(gctx, l.Digest, max)
+					if err != nil {
+						return fmt.Errorf("%s: %w", src, err)
+					}
+					keep(list, indexed{order: order, i: i, s: evidence.Signature{
+						Format:           evidence.FormatLegacy,
+						Source:           src,
+						Payload:          payload,
+						Base64Signature:  l.Annotations[evidence.AnnotationSignature],
+						PredicateType:    l.Annotations[evidence.AnnotationPredicateType],
+						Certificate:      annotationBytes(l.Annotations, evidence.AnnotationCertificate),
+						Chain:            annotationBytes(l.Annotations, evidence.AnnotationChain),
+						RekorBundle:      annotationBytes(l.Annotations, evidence.AnnotationRekorBundle),
+						RFC3161Timestamp: annotationBytes(l.Annotations, evidence.AnnotationRFC3161Timestamp),
+					}})
+					return nil
+				})
+			}
+			return nil
 		})
 	}
 	if what.Signatures {
-		fetchTag(evidence.SignatureTag(d), &sigManifest, &sigDesc)
+		tagSource(evidence.SignatureTag(d), lim.MaxPayloadBytes, lim.MaxSignatures, &nSigLayers, &sigs, 0)
 	}
 	if what.Attestations {
-		fetchTag(evidence.AttestationTag(d), &attManifest, &attDesc)
+		tagSource(evidence.AttestationTag(d), lim.MaxAttestationBytes, lim.MaxAttestations, &nAttLayers, &atts, 0)
 	}
 	if what.Signatures || what.Attestations {
 		g.Go(func() error {
-			var err error
-			referrers, err = t.store.referrers(gctx, d, lim.MaxReferrers)
-			return err
+			referrers, err := t.store.referrers(gctx, d, lim.MaxReferrers)
+			if err != nil {
+				return fmt.Errorf("listing signatures of %s: %w", t.DigestRef(), err)
+			}
+			var sigBundles, attBundles []v1.Descriptor
+			for _, r := range referrers {
+				if !isBundleCandidate(r) {
+					continue
+				}
+				pt, annotated := r.Annotations[evidence.AnnotationBundlePredicateType]
+				if what.Signatures && (!annotated || pt == evidence.CosignSignPredicateType) {
+					sigBundles = append(sigBundles, r)
+				}
+				if what.Attestations && (!annotated || pt != evidence.CosignSignPredicateType) {
+					attBundles = append(attBundles, r)
+				}
+			}
+			if len(sigBundles) > lim.MaxSignatures {
+				return &LimitError{What: "signatures of " + t.DigestRef().String(), Limit: int64(lim.MaxSignatures), Got: int64(len(sigBundles))}
+			}
+			if len(attBundles) > lim.MaxAttestations {
+				return &LimitError{What: "attestations of " + t.DigestRef().String(), Limit: int64(lim.MaxAttestations), Got: int64(len(attBundles))}
+			}
+			mu.Lock()
+			nSigBndl, nAttBndl = len(sigBundles), len(attBundles)
+			mu.Unlock()
+			for _, set := range []struct {
+				bundles []v1.Descriptor
+				max     int64
+				list    *[]indexed
+			}{{sigBundles, lim.MaxPayloadBytes, &sigs}, {attBundles, lim.MaxAttestationBytes, &atts}} {
+				for i, r := range set.bundles {
+					fetch(func() error {
+						src := t.store.digestRef(r.Digest).String()
+						b, err := c.fetchBundle(gctx, t, r, blobs, set.max)
+						if errors.Is(err, errNotBundle) {
+							return nil
+						}
+						if err != nil {
+							return fmt.Errorf("%s: %w", src, err)
+						}
+						keep(set.list, indexed{order: 1, i: i, s: evidence.Signature{Format: evidence.FormatBundle, Source: src, Bundle: b, PredicateType: r.Annotations[evidence.AnnotationBundlePredicateType]}})
+						return nil
+					})
+				}
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("listing signatures of %s: %w", t.DigestRef(), err)
-	}
-
-	sigLayers, err := tagLayers(t, sigManifest, sigDesc, evidence.SignatureTag(d))
-	if err != nil {
-		return nil, err
-	}
-	attLayers, err := tagLayers(t, attManifest, attDesc, evidence.AttestationTag(d))
-	if err != nil {
-		return nil, err
-	}
-	var sigBundles, attBundles []v1.Descriptor
-	for _, r := range referrers {
-		if !isBundleCandidate(r) {
-			continue
+		var le *LimitError
+		if errors.As(err, &le) {
+			return nil, err
 		}
-		pt, annotated := r.Annotations[evidence.AnnotationBundlePredicateType]
-		if what.Signatures && (!annotated || pt == evidence.CosignSignPredicateType) {
-			sigBundles = append(sigBundles, r)
-		}
-		if what.Attestations && (!annotated || pt != evidence.CosignSignPredicateType) {
-			attBundles = append(attBundles, r)
-		}
-	}
-	if n := len(sigLayers) + len(sigBundles); n > lim.MaxSignatures {
-		return nil, &LimitError{What: "signatures of " + t.DigestRef().String(), Limit: int64(lim.MaxSignatures), Got: int64(n)}
-	}
-	if n := len(attLayers) + len(attBundles); n > lim.MaxAttestations {
-		return nil, &LimitError{What: "attestations of " + t.DigestRef().String(), Limit: int64(lim.MaxAttestations), Got: int64(n)}
-	}
-
-	ev := &Evidence{
-		Signatures:   make([]evidence.Signature, len(sigLayers)+len(sigBundles)),
-		Attestations: make([]evidence.Signature, len(attLayers)+len(attBundles)),
-	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.jobs)
-	blobs := newBlobCache(t.store, lim.MaxTotalBytes)
-	fetchLayers := func(layers []v1.Descriptor, tag string, max int64, format evidence.Format, out []evidence.Signature) {
-		for i, l := range layers {
-			g.Go(func() error {
-				src := fmt.Sprintf("%s:%s layer %d", t.store, tag, i)
-				if l.Size > max {
-					return &LimitError{What: src + " size", Limit: max, Got: l.Size}
-				}
-				payload, err := blobs.get(gctx, l.Digest, max)
-				if err != nil {
-					return fmt.Errorf("%s: %w", src, err)
-				}
-				out[i] = evidence.Signature{
-					Format:           format,
-					Source:           src,
-					Payload:          payload,
-					Base64Signature:  l.Annotations[evidence.AnnotationSignature],
-					PredicateType:    l.Annotations[evidence.AnnotationPredicateType],
-					Certificate:      annotationBytes(l.Annotations, evidence.AnnotationCertificate),
-					Chain:            annotationBytes(l.Annotations, evidence.AnnotationChain),
-					RekorBundle:      annotationBytes(l.Annotations, evidence.AnnotationRekorBundle),
-					RFC3161Timestamp: annotationBytes(l.Annotations, evidence.AnnotationRFC3161Timestamp),
-				}
-				return nil
-			})
-		}
-	}
-	fetchBundles := func(bundles []v1.Descriptor, max int64, out []evidence.Signature) {
-		for i, r := range bundles {
-			g.Go(func() error {
-				src := t.store.digestRef(r.Digest).String()
-				b, err := c.fetchBundle(gctx, t, r, blobs, max)
-				if errors.Is(err, errNotBundle) {
-					return nil
-				}
-				if err != nil {
-					return fmt.Errorf("%s: %w", src, err)
-				}
-				out[i] = evidence.Signature{Format: evidence.FormatBundle, Source: src, Bundle: b, PredicateType: r.Annotations[evidence.AnnotationBundlePredicateType]}
-				return nil
-			})
-		}
-	}
-	fetchLayers(sigLayers, evidence.SignatureTag(d), lim.MaxPayloadBytes, evidence.FormatLegacy, ev.Signatures)
-	fetchBundles(sigBundles, lim.MaxPayloadBytes, ev.Signatures[len(sigLayers):])
-	fetchLayers(attLayers, evidence.AttestationTag(d), lim.MaxAttestationBytes, evidence.FormatLegacy, ev.Attestations)
-	fetchBundles(attBundles, lim.MaxAttestationBytes, ev.Attestations[len(attLayers):])
-	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("fetching signatures of %s: %w", t.DigestRef(), err)
 	}
-	ev.Signatures, ev.Attestations = compact(ev.Signatures), compact(ev.Attestations)
-	return ev, nil
+	if n := nSigLayers + nSigBndl; n > lim.MaxSignatures {
+		return nil, &LimitError{What: "signatures of " + t.DigestRef().String(), Limit: int64(lim.MaxSignatures), Got: int64(n)}
+	}
+	if n := nAttLayers + nAttBndl; n > lim.MaxAttestations {
+		return nil, &LimitError{What: "attestations of " + t.DigestRef().String(), Limit: int64(lim.MaxAttestations), Got: int64(n)}
+	}
+	return &Evidence{Signatures: ordered(sigs), Attestations: ordered(atts)}, nil
+}
+
+// indexed is a piece of evidence with its place: legacy layers first, in
+// layer order, then bundles in referrer order.
+type indexed struct {
+	order, i int
+	s        evidence.Signature
+}
+
+func ordered(in []indexed) []evidence.Signature {
+	sort.Slice(in, func(a, b int) bool {
+		if in[a].order != in[b].order {
+			return in[a].order < in[b].order
+		}
+		return in[a].i < in[b].i
+	})
+	out := make([]evidence.Signature, len(in))
+	for i, x := range in {
+		out[i] = x.s
+	}
+	return out
+}
+
+func kindOf(tag string) string {
+	if strings.HasSuffix(tag, ".att") {
+		return "attestations"
+	}
+	return "signatures"
 }
 
 // tagLayers returns the layers of a cosign tag-scheme image (.sig or .att).
@@ -201,17 +254,6 @@ func tagLayers(t *Target, raw []byte, desc v1.Descriptor, tag string) ([]v1.Desc
 		return nil, fmt.Errorf("evidence of %s (tag %s): %w", t.DigestRef(), tag, err)
 	}
 	return m.Layers, nil
-}
-
-// compact drops the entries left empty by referrers that were not bundles.
-func compact(in []evidence.Signature) []evidence.Signature {
-	out := in[:0]
-	for _, s := range in {
-		if s.Format != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // isBundleCandidate reports whether a referrer may be a Sigstore bundle. Registries report a referrer's artifact type from the
@@ -377,7 +419,7 @@ func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer c
 	if dryRun {
 		return w, nil
 	}
-	if err := t.store.writeImage(ctx, tag, img); err != nil {
+	if err := t.store.putImage(ctx, tag, img); err != nil {
 		return nil, err
 	}
 	return w, nil

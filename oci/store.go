@@ -34,6 +34,8 @@ type store interface {
 	index(ctx context.Context, desc v1.Descriptor) (v1.ImageIndex, error)
 	// writeImage pushes img with its blobs, tagged id (a tag or "" for digest only).
 	writeImage(ctx context.Context, id string, img v1.Image) error
+	// putImage pushes a small image built here (a .sig or .att image).
+	putImage(ctx context.Context, id string, img v1.Image) error
 	// writeIndex pushes ii with every child, tagged id (or "" for digest only).
 	writeIndex(ctx context.Context, id string, ii v1.ImageIndex) error
 	// putManifest stores a manifest whose blobs are already present; a
