@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tollgate's main job, end to end, on this machine alone: a registry on
 # 127.0.0.1, a sample image pushed, signed, verified, and an unsigned image
-# refused. Everything lives in a temporary directory that is removed at the
+# refused, and SLSA provenance attached and required. Everything lives in a temporary directory that is removed at the
 # end; the registry is stopped whatever happens.
 #
 #   scripts/demo.sh [path/to/tollgate]     (make demo builds it first)
@@ -26,17 +26,11 @@ bold "Building the registry server (distribution v3, once per machine) and a sam
 registry_bin=$("$root/scripts/tools.sh" path registry)
 (cd "$root" && go build -o "$work/mkimage" ./test/cmd/mkimage)
 
-# A free port on 127.0.0.1.
-port=
-for _ in $(seq 1 50); do
-  p=$(( 20000 + RANDOM % 30000 ))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "demo: no free port found" >&2; exit 1; }
-reg=127.0.0.1:$port
-
-bold "Starting the registry on $reg"
-cat >"$work/registry.yml" <<YAML
+# Start the registry on a free port of 127.0.0.1, below Linux's ephemeral
+# range; try another port if the one chosen is taken.
+start_registry() {
+  local p=$1
+  cat >"$work/registry.yml" <<YAML
 version: 0.1
 log:
   level: error
@@ -44,16 +38,26 @@ storage:
   filesystem:
     rootdirectory: $work/registry-data
 http:
-  addr: $reg
+  addr: 127.0.0.1:$p
 YAML
-OTEL_TRACES_EXPORTER=none "$registry_bin" serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-up=
-for _ in $(seq 1 200); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
-  sleep 0.1
+  OTEL_TRACES_EXPORTER=none "$registry_bin" serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 1 200); do
+    if ! kill -0 "$registry_pid" 2>/dev/null; then registry_pid=; return 1; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+port=
+for _ in $(seq 1 20); do
+  p=$(( 20000 + RANDOM % 12000 ))
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+  if start_registry "$p"; then port=$p; break; fi
 done
-[ -n "$up" ] || { cat "$work/registry.log"; echo "demo: registry did not start" >&2; exit 1; }
+[ -n "$port" ] || { cat "$work/registry.log" 2>/dev/null; echo "demo: the registry did not start" >&2; exit 1; }
+reg=127.0.0.1:$port
+bold "Started the registry on $reg"
 
 cd "$work"
 export HOME=$work DOCKER_CONFIG=$work/.docker
@@ -71,14 +75,20 @@ echo "pushed $unsigned"
 bold "Signing: the tag is resolved to a digest once, and the digest is signed"
 show "$tollgate" sign --key cosign.key "$reg/demo/app:v1"
 
-bold "Verifying in the next stage: the verified digest is what gets promoted"
-verified=$(show "$tollgate" verify --key cosign.pub "$reg/demo/app:v1")
+bold "Attaching SLSA provenance (this machine is no CI: the provenance says it was built locally)"
+show "$tollgate" attest --key cosign.key --provenance "$reg/demo/app:v1"
+
+bold "Verifying in the next stage: a valid signature and SLSA provenance are required"
+verified=$(show "$tollgate" verify --key cosign.pub --attestation-type slsaprovenance1 "$reg/demo/app:v1")
 echo "$verified"
 [ "$verified" = "$image" ] || { echo "demo: verify printed $verified, want $image" >&2; exit 1; }
 
+bold "The verified provenance, decoded"
+"$tollgate" verify-attestation --key cosign.pub --type slsaprovenance1 "$reg/demo/app:v1" | head -c 400; echo " ..."
+
 bold "An unsigned image is refused (exit code 1: denied)"
 set +e
-show "$tollgate" verify --key cosign.pub "$reg/demo/unsigned:v1"
+show "$tollgate" verify --key cosign.pub --attestation-type slsaprovenance1 "$reg/demo/unsigned:v1"
 code=$?
 set -e
 [ "$code" -eq 1 ] || { echo "demo: the unsigned image was not refused (exit $code)" >&2; exit 1; }

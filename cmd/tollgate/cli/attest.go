@@ -23,6 +23,7 @@ type AttestOptions struct {
 	Signer     SignerOptions
 	Type       string
 	Predicate  string
+	Provenance ProvenanceOptions
 	Format     string
 	DryRun     bool
 	MaxWorkers int
@@ -40,6 +41,7 @@ func (o *AttestOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.DryRun, "dry-run", false, "resolve and sign, print what would be pushed, push nothing")
 	fs.IntVar(&o.MaxWorkers, "max-workers", flow.DefaultMaxWorkers, "images attested at once")
 	fs.BoolVarP(&o.Yes, "yes", "y", false, "accepted for cosign compatibility; tollgate never asks for confirmation")
+	o.Provenance.AddFlags(fs, true)
 	o.Registry.AddFlags(fs)
 	o.Output.AddFlags(fs)
 }
@@ -47,26 +49,28 @@ func (o *AttestOptions) AddFlags(fs *pflag.FlagSet) {
 func newAttest(streams IO) *cobra.Command {
 	o := &AttestOptions{}
 	cmd := &cobra.Command{
-		Use:   "attest --key KEY --type T --predicate FILE IMAGE...",
-		Short: "Attach a signed in-toto attestation to images",
+		Use:   "attest --key KEY (--type T --predicate FILE | --provenance) IMAGE...",
+		Short: "Attach a signed in-toto attestation (a predicate file, or SLSA provenance) to images",
 		Long: `Builds an in-toto Statement v1 whose subject is the image's repository and
 exact digest, signs it as a DSSE envelope and attaches it: as a layer of cosign's
 sha256-<hex>.att image (legacy, the default) or as a Sigstore bundle referrer.
 
-The predicate comes from a file (--predicate), read as cosign reads it for its
-type (--type).`,
+With --type and --predicate the predicate comes from a file, read as cosign
+reads it for that type. With --provenance, tollgate builds SLSA provenance from
+the CI it runs in (GitHub Actions, Tekton, or a local build that says so).`,
 		Example: `  tollgate attest --key cosign.key --type slsaprovenance1 --predicate provenance.json registry.example.com/app@sha256:...
-  tollgate attest --key cosign.key --type https://example.com/code-review/v1 --predicate review.json registry.example.com/app:v1`,
+  tollgate attest --key cosign.key --type https://example.com/code-review/v1 --predicate review.json registry.example.com/app:v1
+  tollgate attest --key cosign.key --provenance registry.example.com/app:v1`,
 		Args: cobraArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAttest(cmd.Context(), streams, o, args)
+			return runAttest(cmd.Context(), streams, o, args, cmd.Flags().Changed("type"))
 		},
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func runAttest(ctx context.Context, streams IO, o *AttestOptions, images []string) error {
+func runAttest(ctx context.Context, streams IO, o *AttestOptions, images []string, typeSet bool) error {
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
@@ -77,20 +81,29 @@ func runAttest(ctx context.Context, streams IO, o *AttestOptions, images []strin
 	if err != nil {
 		return usageError{err}
 	}
-	if o.Predicate == "" {
-		return usageError{errors.New("--predicate is required")}
-	}
-	if _, err := evidence.ParsePredicateType(o.Type); err != nil {
-		return usageError{err}
-	}
-	predicate, err := readInput(streams, o.Predicate)
-	if err != nil {
-		return usageError{fmt.Errorf("reading predicate: %w", err)}
-	}
-	now := time.Now()
-	typ := o.Type
-	build := func(t *oci.Target) ([]byte, error) {
-		return evidence.AttestationStatement(statementName(t), t.Digest(), typ, predicate, now)
+	var build flow.StatementFunc
+	switch {
+	case o.Provenance.Enabled && (o.Predicate != "" || typeSet):
+		return usageError{errors.New("--provenance builds its own predicate: do not give --type or --predicate with it")}
+	case o.Provenance.Enabled:
+		if build, err = o.Provenance.StatementFunc(); err != nil {
+			return err
+		}
+	case o.Predicate == "":
+		return usageError{errors.New("--predicate is required (or --provenance)")}
+	default:
+		if _, err := evidence.ParsePredicateType(o.Type); err != nil {
+			return usageError{err}
+		}
+		predicate, err := readInput(streams, o.Predicate)
+		if err != nil {
+			return usageError{fmt.Errorf("reading predicate: %w", err)}
+		}
+		now := time.Now()
+		typ := o.Type
+		build = func(t *oci.Target) ([]byte, error) {
+			return evidence.AttestationStatement(statementName(t), t.Digest(), typ, predicate, now)
+		}
 	}
 	ctx, cancel := withTimeout(ctx, &o.Registry)
 	defer cancel()
