@@ -1,90 +1,132 @@
 package conditions
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"time"
 )
 
-// Spec is what a policy writes under an attestation's conditions.
+// Spec is what a policy writes under an attestation's `conditions`. Its
+// JSON field names make it embeddable in a policy parsed strictly with
+// sigs.k8s.io/yaml.
 type Spec struct {
 	// CEL expressions; every one must be true.
 	CEL []string `json:"cel,omitempty"`
-	// Kyverno condition blocks; every block must pass.
+	// Kyverno condition blocks, as Kyverno writes them under
+	// attestations[].conditions; every block must pass.
 	Kyverno []Block `json:"kyverno,omitempty"`
 }
 
-// Block is one Kyverno condition block: every condition of All must hold,
-// and at least one of Any when Any is not empty.
+// Block is one Kyverno condition block. It passes when every condition of
+// All holds and, when Any is not empty, at least one condition of Any.
 type Block struct {
 	All []Condition `json:"all,omitempty"`
 	Any []Condition `json:"any,omitempty"`
 }
 
-// Condition is one Kyverno condition.
+// Condition is one Kyverno condition. Key and Value are JSON values;
+// strings in them may hold `{{ ... }}` JMESPath expressions evaluated
+// against the predicate. A string that is exactly one expression takes the
+// expression's value (a list, a number...); text around expressions makes
+// a string. `\{{` is a literal `{{`.
 type Condition struct {
 	Key      any    `json:"key"`
 	Operator string `json:"operator"`
 	Value    any    `json:"value,omitempty"`
-	Message  string `json:"message,omitempty"`
+	// Message replaces the generated description when the condition fails.
+	Message string `json:"message,omitempty"`
 }
 
-// ErrInvalid is wrapped by every error Compile returns.
-var ErrInvalid = errors.New("invalid condition")
-
-// Program is a compiled Spec.
-type Program struct {
-	cel     []*celExpr
-	kyverno []compiledBlock
-}
-
-// Result is the outcome of evaluating a Program.
+// Result is the outcome of evaluating a Program on one statement.
 type Result struct {
-	// Passed is true when every condition held.
+	// Passed is true when every condition held. It is never true when
+	// Failures is not empty.
 	Passed bool
-	// Failures name each condition that did not hold, and why.
+	// Failures name each condition that did not hold, and why: the
+	// condition's path ("kyverno[0].all[1]", "cel[2]") and its message, or
+	// a generated description such as
+	// `kyverno[0].all[1]: predicate.repo.branch ("dev") Equals "main" failed`.
 	Failures []string
 }
 
+// Defaults for the options.
+const (
+	// DefaultCELCostLimit is the cel-go runtime cost one CEL expression may
+	// spend on one statement.
+	DefaultCELCostLimit uint64 = 1_000_000
+	// DefaultTimeout bounds the wall-clock time of one Eval.
+	DefaultTimeout = 5 * time.Second
+)
+
+// Option configures Compile.
+type Option func(*options)
+
+type options struct {
+	celCostLimit uint64
+	timeout      time.Duration
+}
+
+// WithCELCostLimit sets the cel-go runtime cost each CEL expression may
+// spend on one statement (default DefaultCELCostLimit). An expression that
+// exceeds it fails.
+func WithCELCostLimit(limit uint64) Option {
+	return func(o *options) { o.celCostLimit = limit }
+}
+
+// WithTimeout sets the wall-clock limit of one Eval (default
+// DefaultTimeout). CEL evaluation still running at the deadline fails.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) { o.timeout = d }
+}
+
+func makeOptions(opts []Option) (options, error) {
+	o := options{celCostLimit: DefaultCELCostLimit, timeout: DefaultTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.celCostLimit == 0 {
+		return o, errors.New("CEL cost limit must be positive")
+	}
+	if o.timeout <= 0 {
+		return o, fmt.Errorf("timeout %v must be positive", o.timeout)
+	}
+	return o, nil
+}
+
+// Program is a compiled Spec. It is safe for concurrent use.
+type Program struct {
+	opts    options
+	cel     []*celExpr
+	kyverno []*kyvernoBlock
+}
+
 // Compile checks every condition of spec and returns the program that
-// evaluates them. Errors name the condition ("cel[1]: ...",
-// "kyverno[0].all[2]: unknown operator ...").
-func Compile(spec Spec) (*Program, error) {
-	p := &Program{}
+// evaluates them. A Spec without any condition is an error. All the
+// conditions are checked; the error joins one *CompileError per rejected
+// condition, each wrapping ErrInvalid.
+func Compile(spec Spec, opts ...Option) (*Program, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("compiling conditions: %w", err)
+	}
+	if len(spec.CEL) == 0 && len(spec.Kyverno) == 0 {
+		return nil, &CompileError{Path: "conditions", Err: errors.New("neither cel nor kyverno has a condition")}
+	}
+	p := &Program{opts: o}
 	var errs []error
 	for i, src := range spec.CEL {
-		e, err := compileCEL(src)
+		e, err := compileCEL(fmt.Sprintf("cel[%d]", i), src, o)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: cel[%d] %q: %v", ErrInvalid, i, src, err))
+			errs = append(errs, err)
 			continue
 		}
 		p.cel = append(p.cel, e)
 	}
 	for i, b := range spec.Kyverno {
-		if len(b.All) == 0 && len(b.Any) == 0 {
-			errs = append(errs, fmt.Errorf("%w: kyverno[%d]: a block needs all or any", ErrInvalid, i))
-			continue
-		}
-		cb := compiledBlock{}
-		for j, c := range b.All {
-			cc, err := compileCondition(c)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%w: kyverno[%d].all[%d]: %v", ErrInvalid, i, j, err))
-				continue
-			}
-			cb.all = append(cb.all, cc)
-		}
-		for j, c := range b.Any {
-			cc, err := compileCondition(c)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%w: kyverno[%d].any[%d]: %v", ErrInvalid, i, j, err))
-				continue
-			}
-			cb.any = append(cb.any, cc)
-		}
-		p.kyverno = append(p.kyverno, cb)
+		kb, berrs := compileBlock(fmt.Sprintf("kyverno[%d]", i), b)
+		errs = append(errs, berrs...)
+		p.kyverno = append(p.kyverno, kb)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -92,73 +134,49 @@ func Compile(spec Spec) (*Program, error) {
 	return p, nil
 }
 
-// maxStatement bounds the statements Eval reads.
-const maxStatement = 64 << 20
-
-// Eval evaluates the program on an in-toto statement (JSON). A statement
-// that does not parse fails every condition.
+// Eval evaluates the program on an in-toto statement (JSON). The statement
+// must be one JSON object with unique keys, a string predicateType and a
+// list subject; otherwise every condition fails. CEL expressions see
+// integers as int and other numbers as double; Kyverno conditions see every
+// number as a float64, as Kyverno does.
 func (p *Program) Eval(statement []byte) Result {
-	if len(statement) > maxStatement {
-		return Result{Failures: []string{fmt.Sprintf("statement of %d bytes exceeds %d", len(statement), maxStatement)}}
+	st, err := decodeStatement(statement)
+	if err != nil {
+		return Result{Failures: []string{sanitize("statement: " + err.Error())}}
 	}
-	var st map[string]any
-	dec := json.NewDecoder(bytes.NewReader(statement))
-	dec.UseNumber()
-	if err := dec.Decode(&st); err != nil {
-		return Result{Failures: []string{"statement does not parse: " + err.Error()}}
-	}
-	st = normalize(st).(map[string]any)
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.timeout)
+	defer cancel()
 	var failures []string
-	for _, e := range p.cel {
-		if err := e.eval(st); err != nil {
-			failures = append(failures, err.Error())
+	if len(p.cel) > 0 {
+		vars, err := celVariables(st)
+		if err != nil {
+			for _, e := range p.cel {
+				failures = append(failures, sanitize(fmt.Sprintf("%s: CEL %q failed: %v", e.path, e.src, err)))
+			}
+		} else {
+			for _, e := range p.cel {
+				if msg := e.eval(ctx, vars); msg != "" {
+					failures = append(failures, msg)
+				}
+			}
 		}
 	}
-	predicate := st["predicate"]
-	for i, b := range p.kyverno {
-		failures = append(failures, b.eval(i, predicate)...)
+	if len(p.kyverno) > 0 {
+		ev := &evaluator{budget: kyvernoBudget}
+		// Kyverno evaluates attestation conditions only against a predicate
+		// that is an object.
+		predicate, ok := st["predicate"].(map[string]any)
+		var view any
+		if ok {
+			view = floatView(predicate)
+		}
+		for _, b := range p.kyverno {
+			if !ok {
+				failures = append(failures, b.path+": the statement's predicate is not an object")
+				continue
+			}
+			failures = append(failures, b.eval(ev, view)...)
+		}
 	}
 	return Result{Passed: len(failures) == 0, Failures: failures}
-}
-
-// normalize turns json.Number into float64 when it is not an integer, and
-// int64 otherwise, recursively, so both languages see plain values.
-func normalize(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
-		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = normalize(e)
-		}
-		return t
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		if f, err := t.Float64(); err == nil {
-			return f
-		}
-		return t.String()
-	}
-	return v
-}
-
-func describe(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	s := string(b)
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return s
-}
-
-func trimBraces(s string) string {
-	return strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "{{"), "}}"))
 }

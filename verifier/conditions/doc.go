@@ -1,22 +1,37 @@
-// Package conditions evaluates what a policy requires of the content of a
-// verified in-toto attestation, in two languages:
+// Package conditions evaluates what a policy requires of the content of an
+// in-toto attestation that has already been verified.
 //
-//   - CEL expressions (cel-go) over `statement`, `predicate`, `predicateType`
-//     and `subject`; each must have type bool, checked when the policy loads,
-//     and runs under a cost limit;
-//   - Kyverno's conditions: blocks of `all` and `any` lists of
-//     {key, operator, value, message}, where keys and values may hold
-//     `{{ ... }}` JMESPath expressions evaluated against the predicate, with
-//     Kyverno's operators (Equals, NotEquals, In, AnyIn, AllIn, NotIn,
+// It owns two condition languages, both compiled once when the policy is
+// loaded and evaluated many times:
+//
+//   - CEL expressions (github.com/google/cel-go) over the variables
+//     `statement` (the whole statement, a map), `predicate`,
+//     `predicateType` (a string) and `subject` (a list), with cel-go's
+//     strings and sets extensions and optional types. Every expression must
+//     have type bool, which Compile checks. Evaluation runs under a cost
+//     limit (DefaultCELCostLimit) and a deadline (DefaultTimeout).
+//   - Kyverno's attestation conditions, as Kyverno writes them under
+//     verifyImages[].attestations[].conditions: blocks of `all` and `any`
+//     lists of {key, operator, value, message}. Keys and values may hold
+//     `{{ ... }}` JMESPath expressions (standard JMESPath functions only),
+//     evaluated against the predicate, as Kyverno does. The operators are
+//     Kyverno's, with Kyverno's semantics: Equals, NotEquals, AnyIn, AllIn,
 //     AnyNotIn, AllNotIn, GreaterThan, GreaterThanOrEquals, LessThan,
-//     LessThanOrEquals) and their semantics: wildcards in string values,
-//     numbers, durations and resource quantities compared by value.
+//     LessThanOrEquals, and the deprecated In, NotIn and Duration* that
+//     Kyverno still accepts. Operator names are case-sensitive, as Kyverno's
+//     CRD schema makes them.
 //
-// Compile checks everything a policy author can get wrong (syntax, types,
-// unknown operators and functions) so mistakes surface when the policy is
-// loaded; Eval never panics and never passes on an error: a condition that
-// cannot be evaluated fails, with a message naming it.
+// Compile catches everything a policy author can get wrong (syntax, types,
+// unknown operators and functions, empty blocks, missing keys or values)
+// and names the condition in its error, so mistakes surface when the
+// policy is loaded. Statements come from registries and are untrusted:
+// Eval never panics, never runs unbounded, and never passes a condition it
+// could not evaluate. A missing or null value, a runtime type error, an
+// exhausted budget or a statement that is not one JSON object with unique
+// keys makes the condition fail, with the reason in Result.Failures.
 //
-// The package never verifies signatures: it reads statements already
-// verified by package verifier.
+// The package never fetches anything and never verifies signatures,
+// certificates or transparency-log entries: it reads statements that
+// package verifier has already verified, and imports no registry or CLI
+// code.
 package conditions

@@ -1,76 +1,65 @@
 package conditions
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
 	"reflect"
 	"regexp"
-	"strconv"
+	"sort"
 	"strings"
-	"time"
 
 	"github.com/jmespath/go-jmespath"
-	"golang.org/x/mod/semver"
 )
 
-// Kyverno's operators.
-var operators = map[string]func(key, value any) bool{
-	"Equals":              func(k, v any) bool { return equal(k, v) },
-	"NotEquals":           func(k, v any) bool { return !equal(k, v) },
-	"In":                  func(k, v any) bool { return allIn(k, v) },
-	"AnyIn":               func(k, v any) bool { return anyIn(k, v) },
-	"AllIn":               func(k, v any) bool { return allIn(k, v) },
-	"NotIn":               func(k, v any) bool { return allNotIn(k, v) },
-	"AnyNotIn":            func(k, v any) bool { return anyNotIn(k, v) },
-	"AllNotIn":            func(k, v any) bool { return allNotIn(k, v) },
-	"GreaterThan":         func(k, v any) bool { c, ok := compare(k, v); return ok && c > 0 },
-	"GreaterThanOrEquals": func(k, v any) bool { c, ok := compare(k, v); return ok && c >= 0 },
-	"LessThan":            func(k, v any) bool { c, ok := compare(k, v); return ok && c < 0 },
-	"LessThanOrEquals":    func(k, v any) bool { c, ok := compare(k, v); return ok && c <= 0 },
+// kyvernoBlock is a compiled Block.
+type kyvernoBlock struct {
+	path     string
+	all, any []*kyvernoCondition
 }
 
-type compiledCondition struct {
-	c        Condition
-	key, val *template
-	op       func(key, value any) bool
+func compileBlock(path string, b Block) (*kyvernoBlock, []error) {
+	kb := &kyvernoBlock{path: path}
+	if len(b.All) == 0 && len(b.Any) == 0 {
+		return kb, []error{&CompileError{Path: path, Err: errors.New("a block needs conditions under all or any")}}
+	}
+	var errs []error
+	if b.Any != nil && len(b.Any) == 0 {
+		// Kyverno fails a block whose any list is present but empty.
+		errs = append(errs, &CompileError{Path: path + ".any", Err: errors.New("empty: the block could never pass")})
+	}
+	for j, c := range b.All {
+		cc, err := compileCondition(fmt.Sprintf("%s.all[%d]", path, j), c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		kb.all = append(kb.all, cc)
+	}
+	for j, c := range b.Any {
+		cc, err := compileCondition(fmt.Sprintf("%s.any[%d]", path, j), c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		kb.any = append(kb.any, cc)
+	}
+	return kb, errs
 }
 
-type compiledBlock struct {
-	all, any []compiledCondition
-}
-
-func compileCondition(c Condition) (compiledCondition, error) {
-	op, ok := operators[c.Operator]
-	if !ok {
-		return compiledCondition{}, fmt.Errorf("unknown operator %q (want one of Equals, NotEquals, In, AnyIn, AllIn, NotIn, AnyNotIn, AllNotIn, GreaterThan, GreaterThanOrEquals, LessThan, LessThanOrEquals)", c.Operator)
-	}
-	if c.Key == nil {
-		return compiledCondition{}, errors.New("key is required")
-	}
-	k, err := compileTemplate(c.Key)
-	if err != nil {
-		return compiledCondition{}, fmt.Errorf("key: %v", err)
-	}
-	v, err := compileTemplate(c.Value)
-	if err != nil {
-		return compiledCondition{}, fmt.Errorf("value: %v", err)
-	}
-	return compiledCondition{c: c, key: k, val: v, op: op}, nil
-}
-
-func (b compiledBlock) eval(i int, predicate any) []string {
+// eval returns the block's failures: one per failing condition of all,
+// and one for any when none of its conditions holds.
+func (b *kyvernoBlock) eval(ev *evaluator, predicate any) []string {
 	var failures []string
 	for _, c := range b.all {
-		if msg := c.check(predicate); msg != "" {
-			failures = append(failures, fmt.Sprintf("kyverno[%d].all: %s", i, msg))
+		if msg := c.check(ev, predicate); msg != "" {
+			failures = append(failures, msg)
 		}
 	}
 	if len(b.any) > 0 {
 		var msgs []string
 		for _, c := range b.any {
-			msg := c.check(predicate)
+			msg := c.check(ev, predicate)
 			if msg == "" {
 				msgs = nil
 				break
@@ -78,342 +67,471 @@ func (b compiledBlock) eval(i int, predicate any) []string {
 			msgs = append(msgs, msg)
 		}
 		if msgs != nil {
-			failures = append(failures, fmt.Sprintf("kyverno[%d].any: none holds: %s", i, strings.Join(msgs, " | ")))
+			failures = append(failures, sanitize(fmt.Sprintf("%s.any: no condition holds: %s", b.path, strings.Join(msgs, "; "))))
 		}
 	}
 	return failures
 }
 
+// kyvernoCondition is a compiled Condition.
+type kyvernoCondition struct {
+	path       string
+	op         string
+	fn         operatorFunc
+	key, value template
+	keyText    string // the key as a person reads it: predicate.repo.uri
+	valueText  string
+	message    string
+}
+
+func compileCondition(path string, c Condition) (*kyvernoCondition, error) {
+	fail := func(err error) error {
+		return &CompileError{Path: path, Condition: conditionText(c), Err: err}
+	}
+	fn, err := lookupOperator(c.Operator)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if c.Key == nil {
+		return nil, fail(errors.New("key is required"))
+	}
+	if c.Value == nil {
+		return nil, fail(errors.New("value is required"))
+	}
+	key, err := normalizeLiteral(c.Key)
+	if err != nil {
+		return nil, fail(fmt.Errorf("key: %w", err))
+	}
+	value, err := normalizeLiteral(c.Value)
+	if err != nil {
+		return nil, fail(fmt.Errorf("value: %w", err))
+	}
+	kt, err := compileTemplate(key)
+	if err != nil {
+		return nil, fail(fmt.Errorf("key: %w", err))
+	}
+	vt, err := compileTemplate(value)
+	if err != nil {
+		return nil, fail(fmt.Errorf("value: %w", err))
+	}
+	return &kyvernoCondition{
+		path: path, op: c.Operator, fn: fn, key: kt, value: vt,
+		keyText: operandText(key, kt), valueText: operandText(value, vt), message: c.Message,
+	}, nil
+}
+
+// conditionText renders a condition as written, for load errors.
+func conditionText(c Condition) string {
+	return fmt.Sprintf("{key: %s, operator: %q, value: %s}", describe(c.Key), c.Operator, describe(c.Value))
+}
+
+// normalizeLiteral gives a policy's literal the types Kyverno gives it
+// (it decodes conditions from JSON): float64 numbers, []any, map[string]any.
+func normalizeLiteral(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // check returns "" when the condition holds, and a message otherwise.
-func (c compiledCondition) check(predicate any) (msg string) {
+func (c *kyvernoCondition) check(ev *evaluator, predicate any) (msg string) {
 	defer func() {
 		if r := recover(); r != nil {
-			msg = fmt.Sprintf("%s: evaluation failed: %v", c.describe(nil), r)
+			msg = c.failure(nil, nil, fmt.Errorf("panic: %v", r))
 		}
 	}()
 	k, err := c.key.eval(predicate)
 	if err != nil {
-		return fmt.Sprintf("%s: key: %v", c.describe(nil), err)
+		return c.failure(nil, nil, err)
 	}
-	v, err := c.val.eval(predicate)
+	v, err := c.value.eval(predicate)
 	if err != nil {
-		return fmt.Sprintf("%s: value: %v", c.describe(nil), err)
+		return c.failure(nil, nil, err)
 	}
-	if c.op(k, v) {
+	ok, err := c.fn(ev, k, v)
+	if err != nil {
+		return c.failure(nil, nil, err)
+	}
+	if ok {
 		return ""
 	}
-	if c.c.Message != "" {
-		return c.c.Message
-	}
-	return c.describe(k) + " failed"
+	return c.failure(k, v, nil)
 }
 
-func (c compiledCondition) describe(actual any) string {
-	key := fmt.Sprint(c.c.Key)
-	if s, ok := c.c.Key.(string); ok {
-		key = trimBraces(s)
-	}
-	if actual != nil {
-		return fmt.Sprintf("%s (%s) %s %s", key, describe(actual), c.c.Operator, describe(c.c.Value))
-	}
-	return fmt.Sprintf("%s %s %s", key, c.c.Operator, describe(c.c.Value))
-}
-
-// template is a key or value: a literal, one {{ }} expression (whose JSON
-// value is used as it is), or text with expressions in it (a string).
-type template struct {
-	literal any
-	whole   *jmespath.JMESPath
-	parts   []part
-}
-
-type part struct {
-	text string
-	expr *jmespath.JMESPath
-}
-
-var exprPattern = regexp.MustCompile(`\{\{(.*?)\}\}`)
-
-func compileTemplate(v any) (*template, error) {
-	s, ok := v.(string)
-	if !ok {
-		return &template{literal: v}, nil
-	}
-	locs := exprPattern.FindAllStringSubmatchIndex(s, -1)
-	if len(locs) == 0 {
-		return &template{literal: s}, nil
-	}
-	t := &template{}
-	if len(locs) == 1 && locs[0][0] == 0 && locs[0][1] == len(s) {
-		e, err := compileJMESPath(s[locs[0][2]:locs[0][3]])
-		if err != nil {
-			return nil, err
-		}
-		t.whole = e
-		return t, nil
-	}
-	last := 0
-	for _, l := range locs {
-		e, err := compileJMESPath(s[l[2]:l[3]])
-		if err != nil {
-			return nil, err
-		}
-		t.parts = append(t.parts, part{text: s[last:l[0]]}, part{expr: e})
-		last = l[1]
-	}
-	t.parts = append(t.parts, part{text: s[last:]})
-	return t, nil
-}
-
-func (t *template) eval(data any) (any, error) {
+// failure describes why the condition failed: its message if it has one,
+// else the condition with the values it compared; and the error, if any.
+func (c *kyvernoCondition) failure(k, v any, err error) string {
+	var s string
 	switch {
-	case t.whole != nil:
-		return t.whole.Search(data)
-	case t.parts != nil:
-		var b strings.Builder
-		for _, p := range t.parts {
-			if p.expr == nil {
-				b.WriteString(p.text)
-				continue
-			}
-			v, err := p.expr.Search(data)
+	case c.message != "" && err != nil:
+		s = fmt.Sprintf("%s: %s: cannot evaluate: %v", c.path, c.message, err)
+	case c.message != "":
+		s = fmt.Sprintf("%s: %s", c.path, c.message)
+	case err != nil:
+		s = fmt.Sprintf("%s: %s %s %s: cannot evaluate: %v", c.path, c.keyText, c.op, c.valueText, err)
+	default:
+		key, value := c.keyText, c.valueText
+		if _, lit := c.key.(literal); !lit {
+			key += " (" + describe(k) + ")"
+		}
+		if _, lit := c.value.(literal); !lit {
+			value += " (" + describe(v) + ")"
+		}
+		s = fmt.Sprintf("%s: %s %s %s failed", c.path, key, c.op, value)
+	}
+	return sanitize(s)
+}
+
+// simplePath is a JMESPath expression that only names fields.
+var simplePath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$`)
+
+// operandText renders a key or value for messages: a plain path as
+// predicate.a.b, another expression as {{ ... }}, anything else as JSON.
+func operandText(written any, t template) string {
+	if v, ok := t.(*variable); ok {
+		if simplePath.MatchString(v.src) {
+			return "predicate." + v.src
+		}
+		return "{{ " + v.src + " }}"
+	}
+	return describe(written)
+}
+
+// A template is a compiled key or value: a literal, or a JSON value with
+// `{{ }}` expressions in its strings.
+type template interface {
+	eval(data any) (any, error)
+}
+
+type literal struct{ v any }
+
+func (l literal) eval(any) (any, error) { return l.v, nil }
+
+// variable is a string that is exactly one expression: it takes the
+// expression's value.
+type variable struct {
+	src string
+	jp  *jmespath.JMESPath
+}
+
+func (v *variable) eval(data any) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("{{ %s }}: JMESPath failed: %v", v.src, r)
+		}
+	}()
+	res, err = v.jp.Search(data)
+	if err != nil {
+		return nil, fmt.Errorf("{{ %s }}: %v", v.src, err)
+	}
+	if res == nil {
+		// Kyverno fails on a path that is not found; null compares false
+		// with every operator. Either way the condition cannot hold.
+		return nil, fmt.Errorf("{{ %s }} is missing or null", v.src)
+	}
+	return res, nil
+}
+
+// text is a string with expressions in it; their values are written into
+// it, strings as they are and other values as JSON.
+type text struct {
+	parts []template // literal strings and variables
+}
+
+func (t *text) eval(data any) (any, error) {
+	var b strings.Builder
+	for _, p := range t.parts {
+		v, err := p.eval(data)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := v.(string); ok {
+			b.WriteString(s)
+			continue
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(j)
+	}
+	return b.String(), nil
+}
+
+type list []template
+
+func (l list) eval(data any) (any, error) {
+	out := make([]any, len(l))
+	for i, t := range l {
+		v, err := t.eval(data)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+type object map[string]template
+
+func (o object) eval(data any) (any, error) {
+	out := make(map[string]any, len(o))
+	for k, t := range o {
+		v, err := t.eval(data)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Kyverno's syntax in strings (pkg/engine/variables/regex).
+var (
+	// variableAt is a `{{ }}` expression at the start of a string; it may
+	// hold one level of braces, for JMESPath's multi-select hashes.
+	variableAt = regexp.MustCompile(`^\{\{(?:\{[^{}]*\}|[^{}])*\}\}`)
+	// reference is Kyverno's `$(...)`, a reference into the policy itself.
+	reference = regexp.MustCompile(`^\$\(.[^\ ]*\)|[^\\]\$\(.[^\ ]*\)`)
+	// escapedReference is `\$(...)`, a literal `$(...)`.
+	escapedReference = regexp.MustCompile(`\\\$\(.[^\ \)]*\)`)
+)
+
+// compileTemplate compiles a normalized key or value.
+func compileTemplate(v any) (template, error) {
+	switch t := v.(type) {
+	case string:
+		return compileString(t)
+	case []any:
+		l := make(list, len(t))
+		allLiteral := true
+		for i, e := range t {
+			et, err := compileTemplate(e)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
-			if s, ok := v.(string); ok {
-				b.WriteString(s)
-			} else {
-				b.WriteString(describe(v))
+			l[i] = et
+			if _, ok := et.(literal); !ok {
+				allLiteral = false
 			}
 		}
-		return b.String(), nil
+		if allLiteral {
+			return literal{v: mustEval(l)}, nil
+		}
+		return l, nil
+	case map[string]any:
+		o := make(object, len(t))
+		allLiteral := true
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if strings.Contains(k, "{{") || reference.MatchString(k) {
+				return nil, fmt.Errorf("%q: expressions in object keys are not supported", k)
+			}
+			et, err := compileTemplate(t[k])
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", k, err)
+			}
+			o[k] = et
+			if _, ok := et.(literal); !ok {
+				allLiteral = false
+			}
+		}
+		if allLiteral {
+			return literal{v: mustEval(o)}, nil
+		}
+		return o, nil
 	}
-	return t.literal, nil
+	return literal{v: v}, nil
 }
 
-// standardFunctions are JMESPath's built-in functions.
-var standardFunctions = map[string]bool{
-	"abs": true, "avg": true, "ceil": true, "contains": true, "ends_with": true, "floor": true, "join": true,
-	"keys": true, "length": true, "map": true, "max": true, "max_by": true, "merge": true, "min": true,
-	"min_by": true, "not_null": true, "reverse": true, "sort": true, "sort_by": true, "starts_with": true,
-	"sum": true, "to_array": true, "to_number": true, "to_string": true, "type": true, "values": true,
+func mustEval(t template) any {
+	v, err := t.eval(nil)
+	if err != nil {
+		panic(err) // only called on literals
+	}
+	return v
 }
 
-func compileJMESPath(expr string) (*jmespath.JMESPath, error) {
-	expr = strings.TrimSpace(expr)
-	if expr == "" {
-		return nil, errors.New("empty {{ }} expression")
+// compileString splits a string into literal text and `{{ }}`
+// expressions, as Kyverno's variable substitution does, with two
+// differences that keep statement data from ever being read as an
+// expression: values are substituted once (Kyverno substitutes again into
+// the result, so `{{` in a value would be evaluated), and an expression
+// nested in another is an error rather than evaluated inside out.
+func compileString(s string) (template, error) {
+	if m := reference.FindString(s); m != "" {
+		if !strings.HasPrefix(m, "$(") {
+			m = m[1:]
+		}
+		return nil, fmt.Errorf("%s: Kyverno's $(...) references are not supported (write \\$( for a literal $()", m)
 	}
+	s = escapedReference.ReplaceAllStringFunc(s, func(m string) string { return m[1:] })
+	var parts []template
+	var lit strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] == '\\' && strings.HasPrefix(s[i+1:], "{{") {
+			lit.WriteString("{{") // Kyverno's escape: \{{ is a literal {{
+			i += 3
+			continue
+		}
+		if !strings.HasPrefix(s[i:], "{{") {
+			lit.WriteByte(s[i])
+			i++
+			continue
+		}
+		m := variableAt.FindString(s[i:])
+		if m == "" {
+			return nil, fmt.Errorf("%q: unterminated or nested {{ (write \\{{ for a literal {{)", truncate(s[i:], 40))
+		}
+		v, err := compileVariable(m)
+		if err != nil {
+			return nil, err
+		}
+		if lit.Len() > 0 {
+			parts = append(parts, literal{v: lit.String()})
+			lit.Reset()
+		}
+		parts = append(parts, v)
+		i += len(m)
+	}
+	switch {
+	case len(parts) == 0:
+		return literal{v: lit.String()}, nil
+	case len(parts) == 1 && lit.Len() == 0:
+		if _, ok := parts[0].(*variable); ok {
+			return parts[0], nil // exactly one expression: its value, typed
+		}
+	}
+	if lit.Len() > 0 {
+		parts = append(parts, literal{v: lit.String()})
+	}
+	return &text{parts: parts}, nil
+}
+
+// maxExpression bounds one JMESPath expression.
+const maxExpression = 4096
+
+// compileVariable compiles `{{ expr }}` (or Kyverno's shallow `{{- expr }}`,
+// the same here since values are never substituted again).
+func compileVariable(m string) (*variable, error) {
+	src := strings.ReplaceAll(strings.ReplaceAll(m, "{{", ""), "}}", "")
+	src = strings.TrimSpace(src)
+	if strings.HasPrefix(src, "-") {
+		src = strings.TrimSpace(src[1:])
+	}
+	switch {
+	case src == "":
+		return nil, fmt.Errorf("%s: empty expression", m)
+	case src == "@":
+		return nil, fmt.Errorf("%s: in Kyverno @ names the admission request's object, which an attestation does not have", m)
+	case len(src) > maxExpression:
+		return nil, fmt.Errorf("%s: expression longer than %d bytes", truncate(m, 40), maxExpression)
+	}
+	jp, err := compileJMESPath(src)
+	if err != nil {
+		return nil, fmt.Errorf("{{ %s }}: %w", src, err)
+	}
+	return &variable{src: src, jp: jp}, nil
+}
+
+// compileJMESPath parses expr and checks that it only calls standard
+// JMESPath functions, with the right number of arguments and expression
+// references where they belong: go-jmespath would only find out when the
+// expression runs.
+func compileJMESPath(expr string) (jp *jmespath.JMESPath, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			jp, err = nil, fmt.Errorf("JMESPath: %v", r)
+		}
+	}()
 	ast, err := jmespath.NewParser().Parse(expr)
 	if err != nil {
-		return nil, fmt.Errorf("JMESPath %q: %v", expr, err)
+		return nil, fmt.Errorf("JMESPath: %w", err)
 	}
-	if name := unknownFunction(ast.String()); name != "" {
-		return nil, fmt.Errorf("JMESPath %q: unknown function %s() (Kyverno's own functions are not supported)", expr, name)
+	if err := checkFunctions(reflect.ValueOf(ast)); err != nil {
+		return nil, err
 	}
 	return jmespath.Compile(expr)
 }
 
-// functionNode finds the function names in go-jmespath's rendering of an
-// AST (its nodes' fields are not exported).
-var functionNode = regexp.MustCompile(`ASTFunctionExpression \{\n\s*value: "([^"]*)"`)
-
-func unknownFunction(ast string) string {
-	for _, m := range functionNode.FindAllStringSubmatch(ast, -1) {
-		if !standardFunctions[m[1]] {
-			return m[1]
-		}
-	}
-	return ""
+// jmespathFunction describes a standard JMESPath function as go-jmespath
+// implements it.
+type jmespathFunction struct {
+	args     int
+	variadic bool  // args or more
+	expref   []int // argument positions that take &expression
 }
 
-// equal is Kyverno's Equals: strings compare with wildcards in the value (*
-// and ?), numbers by value (also when one side is a numeric string),
-// durations and quantities by what they measure, the rest deeply.
-func equal(k, v any) bool {
-	if vs, ok := v.(string); ok {
-		if ks, ok := k.(string); ok {
-			if ks == vs || wildcard(vs, ks) {
-				return true
+// jmespathFunctions are go-jmespath's functions, which are JMESPath's
+// standard ones (functions.go).
+var jmespathFunctions = map[string]jmespathFunction{
+	"abs": {args: 1}, "avg": {args: 1}, "ceil": {args: 1}, "contains": {args: 2}, "ends_with": {args: 2},
+	"floor": {args: 1}, "join": {args: 2}, "keys": {args: 1}, "length": {args: 1},
+	"map": {args: 2, expref: []int{0}}, "max": {args: 1}, "max_by": {args: 2, expref: []int{1}},
+	"merge": {args: 1, variadic: true}, "min": {args: 1}, "min_by": {args: 2, expref: []int{1}},
+	"not_null": {args: 1, variadic: true}, "reverse": {args: 1}, "sort": {args: 1},
+	"sort_by": {args: 2, expref: []int{1}}, "starts_with": {args: 2}, "sum": {args: 1},
+	"to_array": {args: 1}, "to_number": {args: 1}, "to_string": {args: 1}, "type": {args: 1}, "values": {args: 1},
+}
+
+// checkFunctions walks a go-jmespath AST (whose fields are unexported and
+// so read by reflection) and checks every function call in it.
+func checkFunctions(node reflect.Value) error {
+	if node.Kind() != reflect.Struct || node.NumField() < 3 {
+		return fmt.Errorf("cannot inspect the JMESPath expression (%s)", node.Type())
+	}
+	nodeType, value, children := node.FieldByName("nodeType"), node.FieldByName("value"), node.FieldByName("children")
+	if !nodeType.IsValid() || !value.IsValid() || !children.IsValid() || children.Kind() != reflect.Slice {
+		return fmt.Errorf("cannot inspect the JMESPath expression (%s)", node.Type())
+	}
+	if nodeType.Int() == int64(jmespath.ASTFunctionExpression) {
+		if value.Kind() == reflect.Interface {
+			value = value.Elem()
+		}
+		if value.Kind() != reflect.String {
+			return errors.New("cannot inspect a JMESPath function call")
+		}
+		name := value.String()
+		f, ok := jmespathFunctions[name]
+		if !ok {
+			return fmt.Errorf("%w %s() (only standard JMESPath functions are supported, not Kyverno's)", ErrUnknownFunction, name)
+		}
+		n := children.Len()
+		if n < f.args || (!f.variadic && n != f.args) {
+			want := fmt.Sprint(f.args)
+			if f.variadic {
+				want += " or more"
 			}
+			return fmt.Errorf("%w call: %s() takes %s arguments, not %d", ErrUnknownFunction, name, want, n)
 		}
-	}
-	if c, ok := compare(k, v); ok {
-		return c == 0
-	}
-	return reflect.DeepEqual(k, v)
-}
-
-// toList returns v's elements, or v alone.
-func toList(v any) []any {
-	if l, ok := v.([]any); ok {
-		return l
-	}
-	return []any{v}
-}
-
-func in(k any, set []any) bool {
-	for _, s := range set {
-		if equal(k, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func anyIn(k, v any) bool {
-	set := toList(v)
-	for _, e := range toList(k) {
-		if in(e, set) {
-			return true
-		}
-	}
-	return false
-}
-
-func allIn(k, v any) bool {
-	set := toList(v)
-	keys := toList(k)
-	if len(keys) == 0 {
-		return false
-	}
-	for _, e := range keys {
-		if !in(e, set) {
-			return false
-		}
-	}
-	return true
-}
-
-func anyNotIn(k, v any) bool {
-	set := toList(v)
-	for _, e := range toList(k) {
-		if !in(e, set) {
-			return true
-		}
-	}
-	return false
-}
-
-func allNotIn(k, v any) bool {
-	set := toList(v)
-	for _, e := range toList(k) {
-		if in(e, set) {
-			return false
-		}
-	}
-	return true
-}
-
-// compare orders two values that are both numbers (or numeric strings),
-// both durations, both resource quantities, or both semantic versions.
-func compare(k, v any) (int, bool) {
-	if a, ok := number(k); ok {
-		if b, ok := number(v); ok {
-			return a.Cmp(b), true
-		}
-	}
-	ks, kok := k.(string)
-	vs, vok := v.(string)
-	if !kok || !vok {
-		return 0, false
-	}
-	if a, err := time.ParseDuration(ks); err == nil {
-		if b, err := time.ParseDuration(vs); err == nil {
+		for i := 0; i < n; i++ {
+			isRef := children.Index(i).FieldByName("nodeType").Int() == int64(jmespath.ASTExpRef)
+			wantRef := false
+			for _, p := range f.expref {
+				wantRef = wantRef || p == i
+			}
 			switch {
-			case a < b:
-				return -1, true
-			case a > b:
-				return 1, true
-			}
-			return 0, true
-		}
-	}
-	if a, ok := quantity(ks); ok {
-		if b, ok := quantity(vs); ok {
-			return a.Cmp(b), true
-		}
-	}
-	a, b := "v"+strings.TrimPrefix(ks, "v"), "v"+strings.TrimPrefix(vs, "v")
-	if semver.IsValid(a) && semver.IsValid(b) {
-		return semver.Compare(a, b), true
-	}
-	return 0, false
-}
-
-func number(v any) (*big.Float, bool) {
-	switch t := v.(type) {
-	case int64:
-		return new(big.Float).SetInt64(t), true
-	case int:
-		return new(big.Float).SetInt64(int64(t)), true
-	case float64:
-		if math.IsNaN(t) || math.IsInf(t, 0) {
-			return nil, false
-		}
-		return new(big.Float).SetFloat64(t), true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, false
-		}
-		return new(big.Float).SetFloat64(f), true
-	}
-	return nil, false
-}
-
-var quantitySuffixes = map[string]float64{
-	"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
-	"n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-}
-
-var quantityPattern = regexp.MustCompile(`^([+-]?[0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)$`)
-
-// quantity parses a Kubernetes resource quantity with a suffix (1Gi, 500m).
-func quantity(s string) (*big.Float, bool) {
-	m := quantityPattern.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return nil, false
-	}
-	f, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
-		return nil, false
-	}
-	return new(big.Float).Mul(new(big.Float).SetFloat64(f), new(big.Float).SetFloat64(quantitySuffixes[m[2]])), true
-}
-
-// wildcard matches s against a pattern of * and ? (no backtracking blow-up).
-func wildcard(p, s string) bool {
-	if !strings.ContainsAny(p, "*?") {
-		return false
-	}
-	px, sx, nextPx, nextSx := 0, 0, -1, -1
-	for px < len(p) || sx < len(s) {
-		if px < len(p) {
-			switch c := p[px]; c {
-			case '*':
-				nextPx, nextSx = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && s[sx] == c {
-					px++
-					sx++
-					continue
-				}
+			case wantRef && !isRef:
+				return fmt.Errorf("%w call: argument %d of %s() must be an &expression", ErrUnknownFunction, i+1, name)
+			case isRef && !wantRef:
+				return fmt.Errorf("%w call: argument %d of %s() cannot be an &expression", ErrUnknownFunction, i+1, name)
 			}
 		}
-		if nextSx > 0 && nextSx <= len(s) {
-			px, sx = nextPx, nextSx
-			continue
-		}
-		return false
 	}
-	return true
+	for i := 0; i < children.Len(); i++ {
+		if err := checkFunctions(children.Index(i)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
