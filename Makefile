@@ -1,7 +1,7 @@
 # tollgate's build. The two commands a newcomer needs:
 #   make demo   build everything, start a local registry, sign, verify, refuse an unsigned image
 #   make test   every test: unit, fuzz (briefly), end to end against the real registry and cosign
-# Peer programs (registry, cosign v2/v3) are built from their Go modules by
+# Peer programs (registry, cosign v2/v3, crane, act) are built from their Go modules by
 # scripts/tools.sh into .tools/ (git-ignored, keyed by version), once per machine.
 
 SHELL       := /bin/bash
@@ -33,7 +33,9 @@ tools:
 tool_env = TOLLGATE_BIN=$(CURDIR)/$(BIN) \
 	TOLLGATE_REGISTRY_BIN=$$(scripts/tools.sh path registry) \
 	TOLLGATE_COSIGN_V2_BIN=$$(scripts/tools.sh path cosign-v2) \
-	TOLLGATE_COSIGN_V3_BIN=$$(scripts/tools.sh path cosign-v3)
+	TOLLGATE_COSIGN_V3_BIN=$$(scripts/tools.sh path cosign-v3) \
+	TOLLGATE_CRANE_BIN=$$(scripts/tools.sh path crane) \
+	TOLLGATE_ACT_BIN=$$(scripts/tools.sh path act)
 
 ## test: lint, unit and end-to-end tests, and every fuzz target briefly
 test: tools build lint

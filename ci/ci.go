@@ -109,7 +109,14 @@ func (g *github) Publish(r Report) error {
 			ok = append(ok, it)
 			continue
 		}
-		g.a.WithFieldsMap(map[string]string{"title": "tollgate " + r.Command}).Errorf("%s: %s", it.Image, oneLine(it.Result+": "+it.Detail))
+		msg := it.Result + ": " + it.Detail
+		if it.Detail == "" || strings.HasPrefix(it.Detail, it.Result) {
+			msg = it.Result
+			if it.Detail != "" {
+				msg = it.Detail
+			}
+		}
+		g.a.WithFieldsMap(map[string]string{"title": "tollgate " + r.Command}).Errorf("%s: %s", it.Image, oneLine(msg))
 	}
 	if len(ok) > 0 {
 		first := ok[0].Digest

@@ -19,6 +19,8 @@ tools() {
 registry v3.1.2 github.com/distribution/distribution/v3/cmd/registry
 cosign-v2 v2.6.5 github.com/sigstore/cosign/v2/cmd/cosign
 cosign-v3 v3.1.3 github.com/sigstore/cosign/v3/cmd/cosign
+crane v0.22.1 github.com/google/go-containerregistry/cmd/crane
+act v0.2.82 github.com/nektos/act
 LIST
 }
 

@@ -81,6 +81,11 @@ func runAttest(ctx context.Context, streams IO, o *AttestOptions, images []strin
 	if err != nil {
 		return usageError{err}
 	}
+	// An empty --type or --predicate counts as not given, so a Tekton Task or
+	// a GitHub Action can map an unset input to the flag one-to-one.
+	if o.Type == "" {
+		o.Type, typeSet = "custom", false
+	}
 	var build flow.StatementFunc
 	switch {
 	case o.Provenance.Enabled && (o.Predicate != "" || typeSet):
