@@ -94,7 +94,7 @@ func TestExamplePolicies(t *testing.T) {
 		"GITHUB_REPOSITORY_OWNER_ID": "2", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
 		"GITHUB_REF": "refs/heads/main", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1",
 		"GITHUB_WORKFLOW_REF": "tollgate-dev/example/.github/workflows/release.yml@refs/heads/main",
-		"GITHUB_EVENT_NAME": "push", "GITHUB_SERVER_URL": "https://github.com", "RUNNER_ENVIRONMENT": "github-hosted",
+		"GITHUB_EVENT_NAME":   "push", "GITHUB_SERVER_URL": "https://github.com", "RUNNER_ENVIRONMENT": "github-hosted",
 	} {
 		ciEnv.Set(k, v)
 	}
