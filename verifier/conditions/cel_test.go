@@ -117,8 +117,11 @@ func TestCELReplaceBound(t *testing.T) {
 		if r.Passed != tc.want {
 			t.Errorf("Eval(CEL %q) = %v %.200q, want %v", tc.expr, r.Passed, r.Failures, tc.want)
 		}
-		if !tc.want && !strings.Contains(strings.Join(r.Failures, ""), "larger than") {
-			t.Errorf("Eval(CEL %q).Failures = %.200q, want the replace bound", tc.expr, r.Failures)
+		// Either bound may stop it first: tollgate's own size bound, or
+		// cel-go's cost tracking, which prices replace() in the versions this
+		// module resolves to with tektoncd/pipeline.
+		if f := strings.Join(r.Failures, ""); !tc.want && !strings.Contains(f, "larger than") && !strings.Contains(f, "cost limit exceeded") {
+			t.Errorf("Eval(CEL %q).Failures = %.200q, want the replace bound or the cost limit", tc.expr, r.Failures)
 		}
 	}
 }
