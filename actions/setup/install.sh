@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs tollgate for a GitHub Actions job (see action.yml):
-#   - a tollgate already on PATH that reports exactly VERSION is used as is;
+#   - a tollgate already on PATH that reports exactly VERSION is used as is
+#     (a runner's own tool, trusted as its curl, tar and openssl are);
 #   - otherwise the release archive for VERSION is downloaded from BASE_URL,
 #     its SHA-256 checked against the release's checksums file, and that
 #     checksums file's signature checked with the release public key
 #     (PUBLIC_KEY, PEM), before the binary is put on PATH. Any mismatch stops
-#     the job: nothing unverified is ever run.
+#     the job: nothing downloaded runs before it is verified.
 # Inputs come from the environment: VERSION, BASE_URL, PUBLIC_KEY, INSTALL_DIR.
 set -euo pipefail
 
@@ -16,7 +17,7 @@ out=${GITHUB_OUTPUT:-/dev/null}
 path_file=${GITHUB_PATH:-/dev/null}
 
 if command -v tollgate >/dev/null 2>&1; then
-  have=$(tollgate version 2>/dev/null | awk 'NR==1 {print $2}')
+  have=$({ tollgate version 2>/dev/null || true; } | awk 'NR==1 {print $2}')
   if [ "$have" = "$VERSION" ]; then
     echo "tollgate $VERSION found on PATH at $(command -v tollgate)"
     echo "path=$(command -v tollgate)" >>"$out"
@@ -44,7 +45,15 @@ fetch "$sums" "$sums"
 fetch "$sums.sig" "$sums.sig"
 
 key="$work/release.pub"
-if [ -f "${PUBLIC_KEY:-}" ]; then cp "$PUBLIC_KEY" "$key"; else printf '%s\n' "${PUBLIC_KEY:-}" >"$key"; fi
+case "${PUBLIC_KEY:-}" in
+  *'-----BEGIN PUBLIC KEY-----'*) printf '%s\n' "$PUBLIC_KEY" >"$key" ;;
+  '') : >"$key" ;;
+  *)
+    if [ -f "$PUBLIC_KEY" ]; then cp "$PUBLIC_KEY" "$key"; else
+      echo "::error title=tollgate setup::no release public key: $PUBLIC_KEY does not exist (an action ref that was never released has none); pass the public-key input"
+      exit 1
+    fi ;;
+esac
 if ! grep -q -- '-----BEGIN PUBLIC KEY-----' "$key"; then
   echo "::error title=tollgate setup::no release public key: pass the public-key input (a PEM file or the key itself)"
   exit 1

@@ -213,8 +213,16 @@ func (r run) errors(job string) []string {
 	return out
 }
 
-// act runs the example workflow for event in the world's repository.
+// act runs the example workflow for event in the world's repository, with
+// tollgate v0.1.0 and crane on PATH.
 func (w *world) act(event string, extra ...string) run {
+	w.t.Helper()
+	path := []string{releaseBinary(w.t), filepath.Dir(harness.Tool(w.t, "crane"))}
+	return w.actWith(".github/workflows/release.yml", path, event, extra...)
+}
+
+// actWith runs workflow for event with the directories path first on PATH.
+func (w *world) actWith(workflow string, path []string, event string, extra ...string) run {
 	w.t.Helper()
 	home := w.t.TempDir()
 	env := harness.NewEnv(w.t)
@@ -222,17 +230,16 @@ func (w *world) act(event string, extra ...string) run {
 	env.Set("HOME", home)
 	env.Set("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
 	env.Set("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	// tollgate v0.1.0 and crane first on PATH: the setup action uses the
-	// tollgate it finds when it reports the pinned version.
-	env.Set("PATH", releaseBinary(w.t)+string(os.PathListSeparator)+filepath.Dir(harness.Tool(w.t, "crane"))+
-		string(os.PathListSeparator)+os.Getenv("PATH"))
+	// The setup action uses a tollgate it finds on PATH when it reports the
+	// pinned version.
+	env.Set("PATH", strings.Join(append(path, os.Getenv("PATH")), string(os.PathListSeparator)))
 	env.Set("DOCKER_HOST", "")
 	// Secrets are passed by name (act reads them from its environment), never
 	// on the command line.
 	env.Set("COSIGN_PRIVATE_KEY", w.key)
 	env.Set("COSIGN_PASSWORD", password)
 	args := []string{event,
-		"-W", ".github/workflows/release.yml",
+		"-W", workflow,
 		"-P", "ubuntu-latest=-self-hosted",
 		"--pull=false", "--action-offline-mode", "--no-cache-server",
 		"--local-repository", "tollgate-dev/tollgate@" + releaseVersion + "=" + w.repo,
@@ -256,10 +263,10 @@ func (w *world) act(event string, extra ...string) run {
 	if len(out.records) == 0 {
 		w.t.Fatalf("act printed no records:\n%s", res)
 	}
-	// The private key never reaches the log.
-	for _, line := range strings.Split(w.key, "\n")[1:3] {
-		if line != "" && (strings.Contains(res.Stdout, line) || strings.Contains(res.Stderr, line)) {
-			w.t.Fatalf("the private key appears in act's output")
+	// Neither the private key nor its password reaches the log.
+	for _, secret := range append(strings.Split(w.key, "\n")[1:], password) {
+		if len(secret) > 8 && !strings.HasPrefix(secret, "-----") && (strings.Contains(res.Stdout, secret) || strings.Contains(res.Stderr, secret)) {
+			w.t.Fatalf("a secret appears in act's output")
 		}
 	}
 	return out

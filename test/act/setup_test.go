@@ -281,3 +281,25 @@ func TestSetupActionReplacesOtherVersionOnPath(t *testing.T) {
 		t.Errorf("the release was not installed: %v", err)
 	}
 }
+
+// A tollgate on PATH whose version command fails does not stop the action:
+// it installs the pinned release.
+func TestSetupActionSurvivesBrokenTollgateOnPath(t *testing.T) {
+	t.Parallel()
+	rel := newRelease(t)
+	stub := t.TempDir()
+	writeFile(t, filepath.Join(stub, "tollgate"), "#!/bin/sh\nexit 2\n")
+	if err := os.Chmod(filepath.Join(stub, "tollgate"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	in := runInstall(t, rel.serve(t), rel.publicKey(t), stub)
+	if in.code != 0 {
+		t.Fatalf("install failed:\n%s", in.output)
+	}
+	if !strings.Contains(in.output, "tollgate on PATH is unknown, not "+releaseVersion) {
+		t.Errorf("install did not report the broken tollgate:\n%s", in.output)
+	}
+	if _, err := os.Stat(filepath.Join(in.dir, "tollgate")); err != nil {
+		t.Errorf("the release was not installed: %v", err)
+	}
+}
