@@ -73,7 +73,8 @@ type clientConfig struct {
 }
 
 // WithKeychain sets where registry credentials come from (default:
-// authn.DefaultKeychain, that is docker's config.json and credential helpers).
+// DefaultKeychain: docker's config.json and credential helpers, and a
+// mounted .dockerconfigjson).
 func WithKeychain(k authn.Keychain) Option {
 	return func(c *clientConfig) error { c.keychain = k; return nil }
 }
@@ -225,7 +226,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, errors.New("both basic auth and a keychain were given")
 	}
 	if c.keychain == nil {
-		c.keychain = authn.DefaultKeychain
+		c.keychain = DefaultKeychain
 	}
 	base := c.transport
 	if base == nil {
