@@ -11,9 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -190,5 +193,116 @@ func TestDefaultFormatIsLegacy(t *testing.T) {
 	}
 	if got := res[0].Written.Format; got != evidence.FormatLegacy {
 		t.Errorf("default format = %s, want %s", got, evidence.FormatLegacy)
+	}
+}
+
+// TestSignLoadingOverlaps: while the signer loads, every image is resolved and
+// the blobs of its .sig image pushed; the signer is waited for only by the
+// manifests. The loader here returns only once the registry has received a
+// blob for every image, which it would never do if loading came first.
+func TestSignLoadingOverlaps(t *testing.T) {
+	var (
+		mu                 sync.Mutex
+		blobs              = map[string]bool{}
+		manifestBeforeLoad bool
+		loaded             = make(chan struct{})
+	)
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			repo := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/v2/"), "/", 2)[0]
+			mu.Lock()
+			switch {
+			case strings.Contains(r.URL.Path, "/blobs/"):
+				blobs[repo] = true
+			case strings.Contains(r.URL.Path, "/manifests/sha256-"):
+				select {
+				case <-loaded:
+				default:
+					manifestBeforeLoad = true
+				}
+			}
+			mu.Unlock()
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	c, err := oci.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, v := keyPair(t)
+	const n = 5
+	var images []string
+	for i := 0; i < n; i++ {
+		images = append(images, push(t, fmt.Sprintf("%s/app%d:v1", host, i)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	load := func() (signer.Signer, error) {
+		for {
+			mu.Lock()
+			all := len(blobs) == n
+			mu.Unlock()
+			if all {
+				close(loaded)
+				return s, nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil, errors.New("the images' blobs were not pushed while the signer loaded")
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	if _, err := SignLoading(ctx, c, load, images); err != nil {
+		t.Fatal(err)
+	}
+	if manifestBeforeLoad {
+		t.Error("a signature manifest was pushed before the signer was loaded")
+	}
+	vr, err := Verify(ctx, c, v, images)
+	if err != nil {
+		t.Fatalf("Verify() = %v", err)
+	}
+	for _, r := range vr {
+		if !r.Verified() {
+			t.Errorf("%s not verified", r.Image)
+		}
+	}
+}
+
+// TestSignLoadingFails: when the signer does not load (a wrong password), no
+// signature is written and the loader's error is returned, once.
+func TestSignLoadingFails(t *testing.T) {
+	for _, format := range []evidence.Format{evidence.FormatLegacy, evidence.FormatBundle} {
+		t.Run(string(format), func(t *testing.T) {
+			host, c := setup(t)
+			_, v := keyPair(t)
+			img := push(t, host+"/app:v1")
+			wrong := errors.New("wrong password")
+			res, err := SignLoading(context.Background(), c, func() (signer.Signer, error) { return nil, wrong }, []string{img}, WithFormat(format))
+			if !errors.Is(err, wrong) || res != nil {
+				t.Fatalf("SignLoading() = %v, %v; want nil results and the loader's error", res, err)
+			}
+			vr, err := Verify(context.Background(), c, v, []string{img})
+			if err == nil || vr[0].Verified() {
+				t.Errorf("an image is signed after a failed load: %+v", vr[0])
+			}
+			d, err := name.NewDigest(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tags, err := remote.List(d.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tag := range tags {
+				if strings.HasPrefix(tag, "sha256-") {
+					t.Errorf("tag %s written after a failed load", tag)
+				}
+			}
+		})
 	}
 }

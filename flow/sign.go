@@ -35,12 +35,53 @@ type SignResult struct {
 // names that digest, and writes the signature in the chosen format. It returns
 // one result per image, in order, and an error when any image failed.
 func Sign(ctx context.Context, client *oci.Client, s signer.Signer, images []string, opts ...Option) ([]SignResult, error) {
+	if s == nil {
+		return nil, fmt.Errorf("no signer")
+	}
+	return SignLoading(ctx, client, func() (signer.Signer, error) { return s, nil }, images, opts...)
+}
+
+// SignLoading is Sign with a signer still to be loaded: load is called once,
+// at once, in the background (decrypting a cosign key takes hundreds of
+// milliseconds of scrypt), while each image is resolved and, for the legacy
+// format, the blobs of its new .sig image are pushed; an image waits for the
+// signer only to sign and push its manifest. When load fails, no signature is
+// written and SignLoading returns nil results and load's error.
+func SignLoading(ctx context.Context, client *oci.Client, load func() (signer.Signer, error), images []string, opts ...Option) ([]SignResult, error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	if s == nil {
+	if load == nil {
 		return nil, fmt.Errorf("no signer")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan struct{})
+	var (
+		s       signer.Signer
+		loadErr error
+	)
+	go func() {
+		defer close(ready)
+		s, loadErr = load()
+		if loadErr == nil && s == nil {
+			loadErr = fmt.Errorf("no signer")
+		}
+		if loadErr != nil {
+			cancel()
+		}
+	}()
+	wait := func(ctx context.Context) (signer.Signer, error) {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if loadErr != nil {
+			return nil, loadErr
+		}
+		return s, nil
 	}
 	results := make([]SignResult, len(images))
 	g, gctx := errgroup.WithContext(ctx)
@@ -48,15 +89,19 @@ func Sign(ctx context.Context, client *oci.Client, s signer.Signer, images []str
 	for i, img := range images {
 		results[i].Image = img
 		g.Go(func() error {
-			signOne(gctx, client, s, c, &results[i])
+			signOne(gctx, client, wait, c, &results[i])
 			return nil
 		})
 	}
 	_ = g.Wait()
+	<-ready
+	if loadErr != nil {
+		return nil, loadErr
+	}
 	return results, joinFailures(results, func(r SignResult) (string, error) { return r.Image, r.Err })
 }
 
-func signOne(ctx context.Context, client *oci.Client, s signer.Signer, c *config, r *SignResult) {
+func signOne(ctx context.Context, client *oci.Client, signerFor func(context.Context) (signer.Signer, error), c *config, r *SignResult) {
 	ref, err := oci.ParseReference(r.Image, client.NameOptions()...)
 	if err != nil {
 		r.Err = usageError{err}
@@ -83,21 +128,36 @@ func signOne(ctx context.Context, client *oci.Client, s signer.Signer, c *config
 			r.Err = err
 			return
 		}
+		pending, err := client.PrepareSignature(ctx, t, payload, c.dryRun)
+		if err != nil {
+			r.Err = err
+			return
+		}
+		s, err := signerFor(ctx)
+		if err != nil {
+			r.Err = err
+			return
+		}
 		sig, err := s.Sign(ctx, payload)
 		if err != nil {
 			r.Err = err
 			return
 		}
 		cert, chain := certificateAnnotations(s)
-		r.Written, r.Err = client.WriteSignature(ctx, t, evidence.Signature{
+		r.Written, r.Err = pending.Commit(ctx, evidence.Signature{
 			Format:          evidence.FormatLegacy,
 			Payload:         payload,
 			Base64Signature: base64.StdEncoding.EncodeToString(sig),
 			Certificate:     cert,
 			Chain:           chain,
-		}, c.dryRun)
+		})
 	case evidence.FormatBundle:
 		st, err := evidence.SignStatement(t.Digest(), c.annotations)
+		if err != nil {
+			r.Err = err
+			return
+		}
+		s, err := signerFor(ctx)
 		if err != nil {
 			r.Err = err
 			return

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -210,56 +211,77 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 // TestRequestsPerImage: verifying an image signed once costs at most four
-// requests once the run knows the registry has no referrers API, and the
-// probe for the API happens once however many images start at the same time.
+// requests once the run knows the registry has no referrers API (three when
+// the payload is the default one, not fetched), and the probe for the API
+// happens once however many images start at the same time.
 func TestRequestsPerImage(t *testing.T) {
-	host, cnt := newRegistry(t, false)
-	c := newClient(t)
-	ctx := context.Background()
-	const n = 12
-	var refs []Reference
-	for i := 0; i < n; i++ {
-		ref := fmt.Sprintf("%s/app%d:v1", host, i)
-		pushImage(t, ref)
-		tgt, err := c.Resolve(ctx, mustRef(t, ref))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.WriteSignature(ctx, tgt, legacySig(ref), false); err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, mustRef(t, ref))
-	}
-	c = newClient(t) // a new run knows nothing
-	cnt.reset()
-	var wg sync.WaitGroup
-	for _, r := range refs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tgt, err := c.Resolve(ctx, r)
+	for _, tc := range []struct {
+		name     string
+		payload  func(d name.Digest) []byte
+		perImage int
+	}{
+		// Per image: HEAD manifest, GET .sig, GET fallback tag, GET blob.
+		{"any payload", func(d name.Digest) []byte { return []byte(d.String()) }, 4},
+		// The blob is not fetched.
+		{"default payload", func(d name.Digest) []byte {
+			b, err := evidence.SimpleSigningPayload(d, nil)
 			if err != nil {
-				t.Error(err)
-				return
+				t.Fatal(err)
 			}
-			sigs, err := c.Signatures(ctx, tgt)
-			if err != nil || len(sigs) != 1 {
-				t.Errorf("Signatures(%s) = %d, %v; want 1 signature", r, len(sigs), err)
+			return b
+		}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host, cnt := newRegistry(t, false)
+			c := newClient(t)
+			ctx := context.Background()
+			const n = 12
+			var refs []Reference
+			for i := 0; i < n; i++ {
+				ref := fmt.Sprintf("%s/app%d:v1", host, i)
+				d := pushImage(t, ref)
+				tgt, err := c.Resolve(ctx, mustRef(t, ref))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sig := legacySig(ref)
+				sig.Payload = tc.payload(d)
+				if _, err := c.WriteSignature(ctx, tgt, sig, false); err != nil {
+					t.Fatal(err)
+				}
+				refs = append(refs, mustRef(t, ref))
 			}
-		}()
-	}
-	wg.Wait()
-	total, kinds := cnt.get()
-	if kinds["GET referrers"] != 1 {
-		t.Errorf("referrers API probed %d times, want once: %v", kinds["GET referrers"], kinds)
-	}
-	if kinds["GET ping"] != 1 {
-		t.Errorf("pinged %d times, want once: %v", kinds["GET ping"], kinds)
-	}
-	// Per image: HEAD manifest, GET .sig, GET fallback tag, GET blob; plus
-	// one ping and one referrers probe for the run.
-	if want := 4*n + 2; total > want {
-		t.Errorf("%d requests for %d images, want at most %d: %v", total, n, want, kinds)
+			c = newClient(t) // a new run knows nothing
+			cnt.reset()
+			var wg sync.WaitGroup
+			for _, r := range refs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					tgt, err := c.Resolve(ctx, r)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					sigs, err := c.Signatures(ctx, tgt)
+					if err != nil || len(sigs) != 1 {
+						t.Errorf("Signatures(%s) = %d, %v; want 1 signature", r, len(sigs), err)
+					}
+				}()
+			}
+			wg.Wait()
+			total, kinds := cnt.get()
+			if kinds["GET referrers"] != 1 {
+				t.Errorf("referrers API probed %d times, want once: %v", kinds["GET referrers"], kinds)
+			}
+			if kinds["GET ping"] != 1 {
+				t.Errorf("pinged %d times, want once: %v", kinds["GET ping"], kinds)
+			}
+			// Plus one ping and one referrers probe for the run.
+			if want := tc.perImage*n + 2; total > want {
+				t.Errorf("%d requests for %d images, want at most %d: %v", total, n, want, kinds)
+			}
+		})
 	}
 }
 
@@ -532,4 +554,137 @@ func newServer(t *testing.T, w *writes) string {
 	srv := httptest.NewServer(w.wrap(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// TestKnownPayloadNotFetched: a legacy signature over the payload signers
+// write by default (this repository and digest, no annotations) is read
+// without fetching its payload blob: the bytes are built and checked against
+// the layer's digest. A payload with annotations, or naming another
+// repository (an image copied after signing), is fetched. Either way the
+// payload returned is the one written.
+func TestKnownPayloadNotFetched(t *testing.T) {
+	host, cnt := newRegistry(t, false)
+	ctx := context.Background()
+	w := newClient(t)
+	const n = 6
+	type img struct {
+		ref     Reference
+		payload []byte
+		fetched bool
+	}
+	var imgs []img
+	for i := 0; i < n; i++ {
+		ref := fmt.Sprintf("%s/known%d:v1", host, i)
+		d := pushImage(t, ref)
+		tgt, err := w.Resolve(ctx, mustRef(t, ref))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var (
+			payload []byte
+			fetched bool
+		)
+		switch i % 3 {
+		case 0: // the default payload
+			payload, err = evidence.SimpleSigningPayload(d, nil)
+		case 1: // annotations in the optional section
+			payload, err = evidence.SimpleSigningPayload(d, map[string]string{"commit": fmt.Sprint(i)})
+			fetched = true
+		case 2: // signed in another repository, then copied here
+			var other name.Digest
+			if other, err = name.NewDigest(host + "/elsewhere@" + d.DigestStr()); err == nil {
+				payload, err = evidence.SimpleSigningPayload(other, nil)
+			}
+			fetched = true
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := legacySig("x")
+		sig.Payload = payload
+		if _, err := w.WriteSignature(ctx, tgt, sig, false); err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, img{mustRef(t, ref), payload, fetched})
+	}
+	for _, im := range imgs {
+		c := newClient(t)
+		tgt, err := c.Resolve(ctx, im.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cnt.reset()
+		sigs, err := c.Signatures(ctx, tgt)
+		if err != nil || len(sigs) != 1 {
+			t.Fatalf("Signatures(%s) = %d, %v; want 1", im.ref, len(sigs), err)
+		}
+		if !bytes.Equal(sigs[0].Payload, im.payload) {
+			t.Errorf("%s: payload %s, want %s", im.ref, sigs[0].Payload, im.payload)
+		}
+		_, kinds := cnt.get()
+		if got, want := kinds["GET blob"], map[bool]int{false: 0, true: 1}[im.fetched]; got != want {
+			t.Errorf("%s: %d blob requests, want %d: %v", im.ref, got, want, kinds)
+		}
+	}
+}
+
+// TestPreparedSignature: PrepareSignature pushes the new blobs of the .sig
+// image before the signature exists, so Commit pushes only the manifest; the
+// signature read back is the one committed, next to those already there.
+func TestPreparedSignature(t *testing.T) {
+	host, cnt := newRegistry(t, true)
+	ctx := context.Background()
+	c := newClient(t)
+	ref := host + "/prepared:v1"
+	d := pushImage(t, ref)
+	tgt, err := c.Resolve(ctx, mustRef(t, ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WriteSignature(ctx, tgt, legacySig("first"), false); err != nil {
+		t.Fatal(err)
+	}
+	payload, err := evidence.SimpleSigningPayload(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cnt.reset()
+	p, err := c.PrepareSignature(ctx, tgt, payload, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two new blobs (payload and config) uploaded without asking first; the
+	// first signature's layer, already there, is not pushed again.
+	if _, kinds := cnt.get(); kinds["HEAD blob"] != 0 || kinds["PUT blob"] != 2 || kinds["GET manifest"] != 1 {
+		t.Errorf("PrepareSignature sent %v, want the .sig manifest read and two blob uploads without HEADs", kinds)
+	}
+	if sigs, err := c.Signatures(ctx, tgt); err != nil || len(sigs) != 1 {
+		t.Fatalf("before Commit: %d signatures, %v; want the first only", len(sigs), err)
+	}
+	sig := legacySig("x")
+	sig.Payload = payload
+	sig.Certificate = []byte("cert")
+	other := sig
+	other.Payload = []byte("another payload")
+	if _, err := p.Commit(ctx, other); err == nil {
+		t.Error("Commit with another payload succeeded")
+	}
+	cnt.reset()
+	w, err := p.Commit(ctx, sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total, kinds := cnt.get(); total != 1 || kinds["PUT manifest"] != 1 {
+		t.Errorf("Commit sent %d requests %v, want one manifest PUT", total, kinds)
+	}
+	sigs, err := newClient(t).Signatures(ctx, tgt)
+	if err != nil || len(sigs) != 2 {
+		t.Fatalf("after Commit: %d signatures, %v; want 2", len(sigs), err)
+	}
+	if got := sigs[1]; !bytes.Equal(got.Payload, payload) || got.Base64Signature != sig.Base64Signature || string(got.Certificate) != "cert" {
+		t.Errorf("signature read back = %+v", got)
+	}
+	if h, _, _ := v1.SHA256(bytes.NewReader(payload)); w.Layer != h.String() {
+		t.Errorf("written layer %s, want the payload's digest %s", w.Layer, h)
+	}
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/stream"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
 
@@ -81,6 +84,31 @@ func (s *remoteStore) manifest(ctx context.Context, id string, max int64) ([]byt
 		return nil, v1.Descriptor{}, &LimitError{What: "manifest " + ref.String() + " size", Limit: max, Got: int64(len(d.Manifest))}
 	}
 	return d.Manifest, d.Descriptor, nil
+}
+
+// imageAt returns the image a tag names, with one request: the manifest read
+// is the one the image serves (at most max bytes); ErrNotFound when the tag
+// does not exist.
+func (s *remoteStore) imageAt(ctx context.Context, tag string, max int64) (v1.Image, error) {
+	ref, err := s.ref(tag)
+	if err != nil {
+		return nil, err
+	}
+	d, err := remote.Get(ref, s.readOpts(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", ref, classify(err))
+	}
+	if int64(len(d.Manifest)) > max {
+		return nil, &LimitError{What: "manifest " + ref.String() + " size", Limit: max, Got: int64(len(d.Manifest))}
+	}
+	if !d.MediaType.IsImage() {
+		return nil, fmt.Errorf("%w: %s is a %q, not an image manifest", ErrMalformed, ref, d.MediaType)
+	}
+	img, err := d.Image()
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", ref, classify(err))
+	}
+	return img, nil
 }
 
 func (s *remoteStore) blob(ctx context.Context, h v1.Hash, max int64) ([]byte, error) {
@@ -235,21 +263,33 @@ func (s *remoteStore) writeImage(ctx context.Context, id string, img v1.Image) e
 // putImage pushes a small image (a .sig or .att image): its blobs, then the
 // manifest, without go-containerregistry's HEAD of the manifest first.
 func (s *remoteStore) putImage(ctx context.Context, id string, img v1.Image) error {
-	ref, err := s.writeRef(id, img.Digest)
-	if err != nil {
+	if _, err := s.pushBlobs(ctx, img); err != nil {
 		return err
 	}
+	return s.putManifestOf(ctx, id, img)
+}
+
+// pushBlobs pushes the config and layers of img concurrently (each skipped
+// when the registry has it) and returns their digests.
+func (s *remoteStore) pushBlobs(ctx context.Context, img v1.Image) ([]v1.Hash, error) {
 	layers, err := img.Layers()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg, err := partial.ConfigLayer(img)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	all := append(layers, cfg)
+	digests := make([]v1.Hash, len(all))
 	g, gctx := errgroup.WithContext(ctx)
-	for _, l := range append(layers, cfg) {
+	for i, l := range all {
 		g.Go(func() error {
+			h, err := l.Digest()
+			if err != nil {
+				return err
+			}
+			digests[i] = h
 			if err := remote.WriteLayer(s.repo, l, s.writeOpts(gctx)...); err != nil {
 				return fmt.Errorf("pushing blob to %s: %w", s.repo, classify(err))
 			}
@@ -257,6 +297,53 @@ func (s *remoteStore) putImage(ctx context.Context, id string, img v1.Image) err
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return digests, nil
+}
+
+// pushNew uploads blobs that are new to the repository (the payload layer
+// and config of a signature image being written) concurrently, without the
+// HEAD go-containerregistry sends first to skip blobs the registry has: for
+// these it would only ever answer 404. Were one there after all (the same
+// payload signed again), it is uploaded again, which registries accept.
+func (s *remoteStore) pushNew(ctx context.Context, blobs []v1.Layer) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, l := range blobs {
+		g.Go(func() error {
+			if err := remote.WriteLayer(s.repo, &newBlob{Layer: l}, s.writeOpts(gctx)...); err != nil {
+				return fmt.Errorf("pushing blob to %s: %w", s.repo, classify(err))
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// newBlob presents a layer as go-containerregistry presents a streamed one:
+// its digest is not known until its content has been read, which makes the
+// upload skip the existence check. The content and digest are the layer's.
+type newBlob struct {
+	v1.Layer
+	read atomic.Bool
+}
+
+func (b *newBlob) Digest() (v1.Hash, error) {
+	if !b.read.Load() {
+		return v1.Hash{}, stream.ErrNotComputed
+	}
+	return b.Layer.Digest()
+}
+
+func (b *newBlob) Compressed() (io.ReadCloser, error) {
+	b.read.Store(true)
+	return b.Layer.Compressed()
+}
+
+// putManifestOf pushes img's manifest, its blobs being in the registry.
+func (s *remoteStore) putManifestOf(ctx context.Context, id string, img v1.Image) error {
+	ref, err := s.writeRef(id, img.Digest)
+	if err != nil {
 		return err
 	}
 	if err := remote.Put(ref, img, s.writeOpts(ctx)...); err != nil {

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	cosignoci "github.com/sigstore/cosign/v2/pkg/oci"
 	"github.com/sigstore/cosign/v2/pkg/oci/empty"
@@ -119,9 +121,12 @@ func (c *Client) Evidence(ctx context.Context, t *Target, what What) (*Evidence,
 					if l.Size > max {
 						return &LimitError{What: src + " size", Limit: max, Got: l.Size}
 					}
-					payload, err := blobs.get(gctx, l.Digest, max)
-					if err != nil {
-						return fmt.Errorf("%s: %w", src, err)
+					payload := knownPayload(t, tag, l)
+					if payload == nil {
+						var err error
+						if payload, err = blobs.get(gctx, l.Digest, max); err != nil {
+							return fmt.Errorf("%s: %w", src, err)
+						}
 					}
 					keep(list, indexed{order: order, i: i, s: evidence.Signature{
 						Format:           evidence.FormatLegacy,
@@ -295,6 +300,31 @@ func (c *Client) fetchBundle(ctx context.Context, t *Target, r v1.Descriptor, bl
 	return blobs.get(ctx, m.Layers[0].Digest, max)
 }
 
+// knownPayload returns a legacy signature layer's payload without fetching
+// it when the layer is the payload signers write for this image by default:
+// the simple-signing payload naming the image's own repository and digest,
+// with no annotations. The layer is content-addressed, so the bytes built
+// here are used only when their SHA-256 digest and size are the layer's:
+// they are then exactly the bytes the registry holds, and the signature is
+// checked over them as over fetched bytes. Any other layer (annotations,
+// another docker-reference after a copy, an OCI layout) returns nil and is
+// fetched. This saves one round trip and one request per verified image.
+func knownPayload(t *Target, tag string, l v1.Descriptor) []byte {
+	rs, ok := t.store.(*remoteStore)
+	if !ok || tag != evidence.SignatureTag(t.Digest()) || l.MediaType != evidence.SimpleSigningMediaType || l.Digest.Algorithm != "sha256" {
+		return nil
+	}
+	b, err := evidence.SimpleSigningPayload(rs.repo.Digest(t.Digest().String()), nil)
+	if err != nil || int64(len(b)) != l.Size {
+		return nil
+	}
+	h, _, err := v1.SHA256(bytes.NewReader(b))
+	if err != nil || h != l.Digest {
+		return nil
+	}
+	return b
+}
+
 func annotationBytes(a map[string]string, k string) []byte {
 	if v, ok := a[k]; ok && v != "" {
 		return []byte(v)
@@ -370,6 +400,89 @@ func (c *Client) WriteSignature(ctx context.Context, t *Target, sig evidence.Sig
 	if sig.Format != evidence.FormatLegacy {
 		return nil, fmt.Errorf("WriteSignature takes a legacy signature, got %q", sig.Format)
 	}
+	p, err := c.PrepareSignature(ctx, t, sig.Payload, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return p.Commit(ctx, sig)
+}
+
+// PendingSignature is a legacy signature being written in two steps, so that
+// registry work overlaps a signer that is still loading its key.
+// PrepareSignature reads the .sig image the signature is appended to and
+// pushes every blob of the new image, none of which depends on the signature
+// bytes (those live in the manifest's layer annotations); Commit pushes the
+// manifest. If Commit is never called nothing is tagged: the blobs pushed stay
+// unreferenced, as after any interrupted push.
+type PendingSignature struct {
+	c       *Client
+	t       *Target
+	tag     string
+	base    cosignoci.Signatures
+	payload []byte
+	dryRun  bool
+	pushed  map[v1.Hash]bool
+}
+
+// PrepareSignature starts writing a legacy signature over payload to the
+// target's sha256-<hex>.sig image (see PendingSignature). With dryRun it
+// reads and writes nothing but what it must read.
+func (c *Client) PrepareSignature(ctx context.Context, t *Target, payload []byte, dryRun bool) (*PendingSignature, error) {
+	tag := evidence.SignatureTag(t.Digest())
+	base, err := c.tagBase(ctx, t, tag)
+	if err != nil {
+		return nil, err
+	}
+	p := &PendingSignature{c: c, t: t, tag: tag, base: base, payload: payload, dryRun: dryRun, pushed: map[v1.Hash]bool{}}
+	rs, isRemote := t.store.(*remoteStore)
+	if dryRun || !isRemote {
+		return p, nil
+	}
+	// The image as it will be but for the signature annotation: same config,
+	// same layers. The layers already there are referenced by the manifest
+	// just read; the new layer and the config are pushed.
+	layer, err := static.NewSignature(payload, "")
+	if err != nil {
+		return nil, fmt.Errorf("building signature layer: %w", err)
+	}
+	draft, err := mutate.AppendSignatures(base, false, layer)
+	if err != nil {
+		return nil, fmt.Errorf("appending to %s: %w", tag, err)
+	}
+	cfg, err := partial.ConfigLayer(draft)
+	if err != nil {
+		return nil, fmt.Errorf("building %s: %w", tag, err)
+	}
+	existing, err := base.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", tag, err)
+	}
+	if err := rs.pushNew(ctx, []v1.Layer{layer, cfg}); err != nil {
+		return nil, err
+	}
+	for _, l := range existing.Layers {
+		p.pushed[l.Digest] = true
+	}
+	for _, l := range []v1.Layer{layer, cfg} {
+		h, err := l.Digest()
+		if err != nil {
+			return nil, err
+		}
+		p.pushed[h] = true
+	}
+	return p, nil
+}
+
+// Commit writes the signature: the manifest of the .sig image with sig's
+// signature, certificate and chain as layer annotations (sig.Payload must be
+// the payload prepared). Blobs PrepareSignature did not push are pushed first.
+func (p *PendingSignature) Commit(ctx context.Context, sig evidence.Signature) (*Written, error) {
+	if sig.Format != evidence.FormatLegacy {
+		return nil, fmt.Errorf("Commit takes a legacy signature, got %q", sig.Format)
+	}
+	if !bytes.Equal(sig.Payload, p.payload) {
+		return nil, errors.New("signature payload differs from the payload prepared")
+	}
 	ann := map[string]string{}
 	for k, v := range map[string][]byte{
 		evidence.AnnotationCertificate:      sig.Certificate,
@@ -385,13 +498,23 @@ func (c *Client) WriteSignature(ctx context.Context, t *Target, sig evidence.Sig
 	if err != nil {
 		return nil, fmt.Errorf("building signature layer: %w", err)
 	}
-	return c.appendToTag(ctx, t, evidence.SignatureTag(t.Digest()), layer, dryRun)
+	return p.c.appendLayer(ctx, p.t, p.tag, p.base, layer, p.dryRun, p.pushed)
 }
 
-// appendToTag appends layer to the cosign tag-scheme image at tag, keeping
-// what is there.
-func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer cosignoci.Signature, dryRun bool) (*Written, error) {
-	var base cosignoci.Signatures = empty.Signatures()
+// tagBase reads the cosign tag-scheme image at tag, or an empty one when
+// there is none.
+func (c *Client) tagBase(ctx context.Context, t *Target, tag string) (cosignoci.Signatures, error) {
+	if rs, ok := t.store.(*remoteStore); ok {
+		img, err := rs.imageAt(ctx, tag, c.cfg.limits.MaxManifestBytes)
+		switch {
+		case err == nil:
+			return sigImage{img}, nil
+		case errors.Is(err, ErrNotFound):
+			return empty.Signatures(), nil
+		default:
+			return nil, fmt.Errorf("reading %s: %w", tag, err)
+		}
+	}
 	_, desc, err := t.store.manifest(ctx, tag, c.cfg.limits.MaxManifestBytes)
 	switch {
 	case err == nil:
@@ -399,10 +522,28 @@ func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer c
 		if err != nil {
 			return nil, err
 		}
-		base = sigImage{img}
-	case !errors.Is(err, ErrNotFound):
+		return sigImage{img}, nil
+	case errors.Is(err, ErrNotFound):
+		return empty.Signatures(), nil
+	default:
 		return nil, fmt.Errorf("reading %s: %w", tag, err)
 	}
+}
+
+// appendToTag appends layer to the cosign tag-scheme image at tag, keeping
+// what is there.
+func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer cosignoci.Signature, dryRun bool) (*Written, error) {
+	base, err := c.tagBase(ctx, t, tag)
+	if err != nil {
+		return nil, err
+	}
+	return c.appendLayer(ctx, t, tag, base, layer, dryRun, nil)
+}
+
+// appendLayer writes base with layer appended at tag. Blobs in pushed are
+// known to be in the registry already; when every blob is, only the manifest
+// is pushed.
+func (c *Client) appendLayer(ctx context.Context, t *Target, tag string, base cosignoci.Signatures, layer cosignoci.Signature, dryRun bool, pushed map[v1.Hash]bool) (*Written, error) {
 	img, err := mutate.AppendSignatures(base, false, layer)
 	if err != nil {
 		return nil, fmt.Errorf("appending to %s: %w", tag, err)
@@ -419,10 +560,30 @@ func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer c
 	if dryRun {
 		return w, nil
 	}
+	if rs, ok := t.store.(*remoteStore); ok && len(pushed) > 0 && allPushed(img, pushed) {
+		if err := rs.putManifestOf(ctx, tag, img); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
 	if err := t.store.putImage(ctx, tag, img); err != nil {
 		return nil, err
 	}
 	return w, nil
+}
+
+// allPushed reports whether every blob img references is in pushed.
+func allPushed(img v1.Image, pushed map[v1.Hash]bool) bool {
+	m, err := img.Manifest()
+	if err != nil || !pushed[m.Config.Digest] {
+		return false
+	}
+	for _, l := range m.Layers {
+		if !pushed[l.Digest] {
+			return false
+		}
+	}
+	return true
 }
 
 // sigImage presents an existing .sig image as cosign's oci.Signatures.

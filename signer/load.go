@@ -45,6 +45,20 @@ func WithPassFunc(f PassFunc) Option { return func(c *loadConfig) { c.pass = f }
 // KEY, or ENCRYPTED COSIGN PRIVATE KEY from older releases), PKCS#8 (PRIVATE
 // KEY), SEC1 (EC PRIVATE KEY) or PKCS#1 (RSA PRIVATE KEY).
 func Load(ctx context.Context, ref string, opts ...Option) (Signer, error) {
+	finish, err := Prepare(ctx, ref, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return finish()
+}
+
+// Prepare does the quick part of Load: it reads the key reference, decodes
+// the PEM block and asks the password of an encrypted key, returning any
+// error of these at once. The function it returns does the rest: for cosign's
+// encrypted format that is the scrypt key derivation, slow by design
+// (hundreds of milliseconds), which a caller can run while it does other
+// work; a wrong password is found there. Call it once.
+func Prepare(ctx context.Context, ref string, opts ...Option) (func() (Signer, error), error) {
 	var c loadConfig
 	for _, o := range opts {
 		o(&c)
@@ -56,24 +70,37 @@ func Load(ctx context.Context, ref string, opts ...Option) (Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := ParsePrivateKey(data, c.pass)
+	finish, err := preparePrivateKey(data, c.pass)
 	if err != nil {
 		return nil, fmt.Errorf("loading key %s: %w", ref, err)
 	}
-	return s, nil
+	return func() (Signer, error) {
+		s, err := finish()
+		if err != nil {
+			return nil, fmt.Errorf("loading key %s: %w", ref, err)
+		}
+		return s, nil
+	}, nil
 }
 
 // ParsePrivateKey returns a Signer for the first PEM block of data. pass is
 // asked only when the key is encrypted.
 func ParsePrivateKey(data []byte, pass PassFunc) (Signer, error) {
+	finish, err := preparePrivateKey(data, pass)
+	if err != nil {
+		return nil, err
+	}
+	return finish()
+}
+
+// preparePrivateKey decodes the first PEM block of data and, for an encrypted
+// key, asks its password; the function it returns decrypts and parses.
+func preparePrivateKey(data []byte, pass PassFunc) (func() (Signer, error), error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
 		return nil, fmt.Errorf("%w: no PEM block found", ErrUnsupportedKey)
 	}
-	var (
-		pk  crypto.PrivateKey
-		err error
-	)
+	var parse func() (crypto.PrivateKey, error)
 	switch block.Type {
 	case SigstorePrivateKeyPEMType, CosignPrivateKeyPEMType:
 		if pass == nil {
@@ -83,17 +110,19 @@ func ParsePrivateKey(data []byte, pass PassFunc) (Signer, error) {
 		if perr != nil {
 			return nil, fmt.Errorf("%w: %w", ErrNoPassword, perr)
 		}
-		der, derr := encrypted.Decrypt(block.Bytes, pw)
-		if derr != nil {
-			return nil, ErrWrongPassword
+		parse = func() (crypto.PrivateKey, error) {
+			der, derr := encrypted.Decrypt(block.Bytes, pw)
+			if derr != nil {
+				return nil, ErrWrongPassword
+			}
+			return x509.ParsePKCS8PrivateKey(der)
 		}
-		pk, err = x509.ParsePKCS8PrivateKey(der)
 	case "PRIVATE KEY":
-		pk, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+		parse = func() (crypto.PrivateKey, error) { return x509.ParsePKCS8PrivateKey(block.Bytes) }
 	case "EC PRIVATE KEY":
-		pk, err = x509.ParseECPrivateKey(block.Bytes)
+		parse = func() (crypto.PrivateKey, error) { return x509.ParseECPrivateKey(block.Bytes) }
 	case "RSA PRIVATE KEY":
-		pk, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+		parse = func() (crypto.PrivateKey, error) { return x509.ParsePKCS1PrivateKey(block.Bytes) }
 	case "ENCRYPTED PRIVATE KEY":
 		return nil, fmt.Errorf("%w: password-protected PKCS#8 keys cannot be read; import the key with 'cosign import-key-pair' or decrypt it with 'openssl pkcs8'", ErrUnsupportedKey)
 	case "PUBLIC KEY", "CERTIFICATE":
@@ -101,16 +130,23 @@ func ParsePrivateKey(data []byte, pass PassFunc) (Signer, error) {
 	default:
 		return nil, fmt.Errorf("%w: PEM block of type %q", ErrUnsupportedKey, block.Type)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: parsing %s: %v", ErrUnsupportedKey, block.Type, err)
-	}
-	// Not "return newKeySigner(pk)": on error that would return a non-nil
-	// Signer holding a nil *keySigner.
-	ks, err := newKeySigner(pk)
-	if err != nil {
-		return nil, err
-	}
-	return ks, nil
+	typ := block.Type
+	return func() (Signer, error) {
+		pk, err := parse()
+		if errors.Is(err, ErrWrongPassword) {
+			return nil, err
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: parsing %s: %v", ErrUnsupportedKey, typ, err)
+		}
+		// Not "return newKeySigner(pk)": on error that would return a non-nil
+		// Signer holding a nil *keySigner.
+		ks, err := newKeySigner(pk)
+		if err != nil {
+			return nil, err
+		}
+		return ks, nil
+	}, nil
 }
 
 // readKeyRef returns the PEM bytes a file path or env://VAR reference names.

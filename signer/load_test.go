@@ -455,3 +455,56 @@ func TestErrorsDoNotLeak(t *testing.T) {
 		t.Errorf("GenerateKeyPair: private PEM holds the key unencrypted")
 	}
 }
+
+// TestPrepare: Prepare reads the key and asks its password at once, reporting
+// what can be known without decrypting; the function it returns decrypts, and
+// is where a wrong password shows.
+func TestPrepare(t *testing.T) {
+	e := encryptedKeys(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cosign.key")
+	if err := os.WriteFile(file, e.generated.Private, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	calls := 0
+	finish, err := signer.Prepare(ctx, file, signer.WithPassFunc(fixedPass(testPassword, &calls)))
+	if err != nil {
+		t.Fatalf("Prepare() = %v", err)
+	}
+	if calls != 1 {
+		t.Errorf("Prepare asked the password %d times, want once before returning", calls)
+	}
+	s, err := finish()
+	if err != nil {
+		t.Fatalf("finish() = %v", err)
+	}
+	if calls != 1 {
+		t.Errorf("the password was asked again while decrypting")
+	}
+	want, err := signer.ParsePublicKey(e.generated.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !samePublic(s.Public(), want) {
+		t.Errorf("prepared signer's public key differs from the pair's")
+	}
+
+	finish, err = signer.Prepare(ctx, file, signer.WithPassFunc(fixedPass("not the password", nil)))
+	if err != nil {
+		t.Fatalf("Prepare() with a wrong password = %v, want the error from the decryption step", err)
+	}
+	if _, err := finish(); !errors.Is(err, signer.ErrWrongPassword) {
+		t.Errorf("finish() with a wrong password = %v, want ErrWrongPassword", err)
+	}
+
+	for name, ref := range map[string]string{"missing file": filepath.Join(dir, "absent.key"), "empty": "", "unknown scheme": "awskms://x"} {
+		if _, err := signer.Prepare(ctx, ref, signer.WithPassFunc(fixedPass(testPassword, nil))); err == nil {
+			t.Errorf("Prepare(%s) = nil error", name)
+		}
+	}
+	if _, err := signer.Prepare(ctx, file); !errors.Is(err, signer.ErrNoPassword) {
+		t.Errorf("Prepare() of an encrypted key without a password function = %v, want ErrNoPassword", err)
+	}
+}

@@ -90,11 +90,11 @@ func runSign(ctx context.Context, streams IO, o *SignOptions, images []string) e
 	if err != nil {
 		return err
 	}
-	s, err := o.Signer.Signer(ctx, streams)
+	load, err := o.Signer.Loader(ctx, streams)
 	if err != nil {
 		return err
 	}
-	results, err := flow.Sign(ctx, client, s, images, opts...)
+	results, err := flow.SignLoading(ctx, client, load, images, opts...)
 	if results == nil {
 		return err
 	}

@@ -27,32 +27,52 @@ func (o *SignerOptions) AddFlags(fs *pflag.FlagSet) {
 // Signer loads the signer the flags describe. The password of an encrypted
 // key comes from $COSIGN_PASSWORD, the terminal or standard input.
 func (o *SignerOptions) Signer(ctx context.Context, streams IO) (signer.Signer, error) {
+	finish, err := o.Loader(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
+	return finish()
+}
+
+// Loader does the quick part of loading the signer at once (reading the key
+// and certificate files, asking the password), so that their errors come
+// before any registry work, and returns the slow rest (decrypting the key) as
+// a function to run alongside it. Errors of both are usage errors.
+func (o *SignerOptions) Loader(ctx context.Context, streams IO) (func() (signer.Signer, error), error) {
 	if o.Key == "" {
 		return nil, usageError{errors.New("--key is required")}
 	}
 	if o.CertificateChain != "" && o.Certificate == "" {
 		return nil, usageError{errors.New("--certificate-chain needs --certificate")}
 	}
-	s, err := signer.Load(ctx, o.Key, signer.WithPassFunc(passFunc(streams.In, streams.Err)))
-	if err != nil {
-		return nil, usageError{err}
+	var cert, chain []byte
+	var err error
+	if o.Certificate != "" {
+		if cert, err = os.ReadFile(o.Certificate); err != nil {
+			return nil, usageError{err}
+		}
 	}
-	if o.Certificate == "" {
-		return s, nil
-	}
-	cert, err := os.ReadFile(o.Certificate)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	var chain []byte
 	if o.CertificateChain != "" {
 		if chain, err = os.ReadFile(o.CertificateChain); err != nil {
 			return nil, usageError{err}
 		}
 	}
-	cs, err := signer.WithCertificate(s, cert, chain)
+	finish, err := signer.Prepare(ctx, o.Key, signer.WithPassFunc(passFunc(streams.In, streams.Err)))
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return cs, nil
+	return func() (signer.Signer, error) {
+		s, err := finish()
+		if err != nil {
+			return nil, usageError{err}
+		}
+		if cert == nil {
+			return s, nil
+		}
+		cs, err := signer.WithCertificate(s, cert, chain)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return cs, nil
+	}, nil
 }
