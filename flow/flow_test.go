@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,6 +239,9 @@ func TestSignLoadingOverlaps(t *testing.T) {
 	for i := 0; i < n; i++ {
 		images = append(images, push(t, fmt.Sprintf("%s/app%d:v1", host, i)))
 	}
+	mu.Lock()
+	clear(blobs) // pushing the images themselves does not count
+	mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	load := func() (signer.Signer, error) {
@@ -274,35 +278,91 @@ func TestSignLoadingOverlaps(t *testing.T) {
 }
 
 // TestSignLoadingFails: when the signer does not load (a wrong password), no
-// signature is written and the loader's error is returned, once.
+// signature is written and the loader's error is returned, once: whether it
+// fails at once, or only after the images' blobs were pushed while it ran,
+// with fewer workers than images.
 func TestSignLoadingFails(t *testing.T) {
 	for _, format := range []evidence.Format{evidence.FormatLegacy, evidence.FormatBundle} {
-		t.Run(string(format), func(t *testing.T) {
-			host, c := setup(t)
-			_, v := keyPair(t)
-			img := push(t, host+"/app:v1")
-			wrong := errors.New("wrong password")
-			res, err := SignLoading(context.Background(), c, func() (signer.Signer, error) { return nil, wrong }, []string{img}, WithFormat(format))
-			if !errors.Is(err, wrong) || res != nil {
-				t.Fatalf("SignLoading() = %v, %v; want nil results and the loader's error", res, err)
-			}
-			vr, err := Verify(context.Background(), c, v, []string{img})
-			if err == nil || vr[0].Verified() {
-				t.Errorf("an image is signed after a failed load: %+v", vr[0])
-			}
-			d, err := name.NewDigest(img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tags, err := remote.List(d.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tag := range tags {
-				if strings.HasPrefix(tag, "sha256-") {
-					t.Errorf("tag %s written after a failed load", tag)
+		for _, late := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/late=%v", format, late), func(t *testing.T) {
+				var blobPuts atomic.Int64
+				reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/") {
+						blobPuts.Add(1)
+					}
+					reg.ServeHTTP(w, r)
+				}))
+				t.Cleanup(srv.Close)
+				host := strings.TrimPrefix(srv.URL, "http://")
+				c, err := oci.NewClient()
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				_, v := keyPair(t)
+				var images []string
+				for i := 0; i < 3; i++ {
+					images = append(images, push(t, fmt.Sprintf("%s/app%d:v1", host, i)))
+				}
+				blobPuts.Store(0)
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				wrong := errors.New("wrong password")
+				load := func() (signer.Signer, error) {
+					// Legacy: the first image's two blobs go up while the key loads.
+					for late && format == evidence.FormatLegacy && blobPuts.Load() < 2 && ctx.Err() == nil {
+						time.Sleep(5 * time.Millisecond)
+					}
+					return nil, wrong
+				}
+				res, err := SignLoading(ctx, c, load, images, WithFormat(format), WithMaxWorkers(1))
+				if !errors.Is(err, wrong) || res != nil {
+					t.Fatalf("SignLoading() = %v, %v; want nil results and the loader's error", res, err)
+				}
+				if ctx.Err() != nil {
+					t.Fatal("the loader waited in vain for blobs to be pushed")
+				}
+				vr, err := Verify(context.Background(), c, v, images)
+				if err == nil || vr[0].Verified() {
+					t.Errorf("an image is signed after a failed load: %+v", vr[0])
+				}
+				for _, img := range images {
+					d, err := name.NewDigest(img)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tags, err := remote.List(d.Context())
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, tag := range tags {
+						if strings.HasPrefix(tag, "sha256-") {
+							t.Errorf("tag %s written after a failed load", tag)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestSignLoadingDeadline: when the deadline passes while images wait for the
+// key, each image fails with an error that says so and wraps the context's.
+func TestSignLoadingDeadline(t *testing.T) {
+	host, c := setup(t)
+	s, _ := keyPair(t)
+	img := push(t, host+"/app:v1")
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	load := func() (signer.Signer, error) {
+		<-ctx.Done() // a decryption that outlasts the deadline
+		return s, nil
+	}
+	res, err := SignLoading(ctx, c, load, []string{img})
+	if err == nil || len(res) != 1 {
+		t.Fatalf("SignLoading() = %v, %v; want one failed image", res, err)
+	}
+	if !errors.Is(res[0].Err, context.DeadlineExceeded) || !strings.Contains(res[0].Err.Error(), "signing key") {
+		t.Errorf("image error = %v, want the deadline while waiting for the signing key", res[0].Err)
 	}
 }

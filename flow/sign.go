@@ -72,16 +72,23 @@ func SignLoading(ctx context.Context, client *oci.Client, load func() (signer.Si
 			cancel()
 		}
 	}()
-	wait := func(ctx context.Context) (signer.Signer, error) {
+	// wait returns the signer once loaded, and whether it had to wait for it.
+	wait := func(ctx context.Context) (signer.Signer, bool, error) {
+		waited := false
 		select {
 		case <-ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		default:
+			waited = true
+			select {
+			case <-ready:
+			case <-ctx.Done():
+				return nil, waited, fmt.Errorf("waiting for the signing key: %w", ctx.Err())
+			}
 		}
 		if loadErr != nil {
-			return nil, loadErr
+			return nil, waited, loadErr
 		}
-		return s, nil
+		return s, waited, nil
 	}
 	results := make([]SignResult, len(images))
 	g, gctx := errgroup.WithContext(ctx)
@@ -101,7 +108,7 @@ func SignLoading(ctx context.Context, client *oci.Client, load func() (signer.Si
 	return results, joinFailures(results, func(r SignResult) (string, error) { return r.Image, r.Err })
 }
 
-func signOne(ctx context.Context, client *oci.Client, signerFor func(context.Context) (signer.Signer, error), c *config, r *SignResult) {
+func signOne(ctx context.Context, client *oci.Client, signerFor func(context.Context) (signer.Signer, bool, error), c *config, r *SignResult) {
 	ref, err := oci.ParseReference(r.Image, client.NameOptions()...)
 	if err != nil {
 		r.Err = usageError{err}
@@ -133,10 +140,17 @@ func signOne(ctx context.Context, client *oci.Client, signerFor func(context.Con
 			r.Err = err
 			return
 		}
-		s, err := signerFor(ctx)
+		s, waited, err := signerFor(ctx)
 		if err != nil {
 			r.Err = err
 			return
+		}
+		// Another signer may have appended to the .sig image meanwhile.
+		if waited {
+			if err := pending.Refresh(ctx); err != nil {
+				r.Err = err
+				return
+			}
 		}
 		sig, err := s.Sign(ctx, payload)
 		if err != nil {
@@ -157,7 +171,7 @@ func signOne(ctx context.Context, client *oci.Client, signerFor func(context.Con
 			r.Err = err
 			return
 		}
-		s, err := signerFor(ctx)
+		s, _, err := signerFor(ctx)
 		if err != nil {
 			r.Err = err
 			return

@@ -688,3 +688,97 @@ func TestPreparedSignature(t *testing.T) {
 		t.Errorf("written layer %s, want the payload's digest %s", w.Layer, h)
 	}
 }
+
+// TestRefreshKeepsConcurrentSignatures: a signature committed after another
+// signer appended to the same .sig image keeps both once Refresh has run;
+// Refresh costs one request when nothing changed. Committing without it, as
+// any read-modify-write of the .sig tag, would drop the other signature.
+func TestRefreshKeepsConcurrentSignatures(t *testing.T) {
+	host, cnt := newRegistry(t, false)
+	ctx := context.Background()
+	c := newClient(t)
+	for _, refresh := range []bool{true, false} {
+		ref := fmt.Sprintf("%s/concurrent-%v:v1", host, refresh)
+		d := pushImage(t, ref)
+		tgt, err := c.Resolve(ctx, mustRef(t, ref))
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := evidence.SimpleSigningPayload(d, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.PrepareSignature(ctx, tgt, payload, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cnt.reset()
+		if err := p.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if total, kinds := cnt.get(); total != 1 || kinds["HEAD manifest"] != 1 {
+			t.Errorf("Refresh of an unchanged .sig sent %v, want one HEAD", kinds)
+		}
+		// Another signer appends meanwhile.
+		if _, err := newClient(t).WriteSignature(ctx, tgt, legacySig("other signer"), false); err != nil {
+			t.Fatal(err)
+		}
+		if refresh {
+			if err := p.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sig := legacySig("mine")
+		sig.Payload = payload
+		if _, err := p.Commit(ctx, sig); err != nil {
+			t.Fatal(err)
+		}
+		sigs, err := newClient(t).Signatures(ctx, tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]int{true: 2, false: 1}[refresh]
+		if len(sigs) != want {
+			t.Errorf("refresh=%v: %d signatures after both committed, want %d", refresh, len(sigs), want)
+		}
+		if refresh && len(sigs) == 2 && (string(sigs[0].Payload) != "other signer" || !bytes.Equal(sigs[1].Payload, payload)) {
+			t.Errorf("signatures = %q, %q; want the other signer's, then mine", sigs[0].Payload, sigs[1].Payload)
+		}
+	}
+}
+
+// TestPrepareSkipsPayloadPresent: signing a payload the .sig image already
+// holds (a second key, a re-run) uploads only the new config.
+func TestPrepareSkipsPayloadPresent(t *testing.T) {
+	host, cnt := newRegistry(t, false)
+	ctx := context.Background()
+	c := newClient(t)
+	ref := host + "/again:v1"
+	d := pushImage(t, ref)
+	tgt, err := c.Resolve(ctx, mustRef(t, ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := evidence.SimpleSigningPayload(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := legacySig("k1")
+	first.Payload = payload
+	if _, err := c.WriteSignature(ctx, tgt, first, false); err != nil {
+		t.Fatal(err)
+	}
+	cnt.reset()
+	second := legacySig("k2")
+	second.Payload = payload
+	if _, err := c.WriteSignature(ctx, tgt, second, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, kinds := cnt.get(); kinds["PUT blob"] != 1 || kinds["HEAD blob"] != 0 {
+		t.Errorf("second signature sent %v, want one blob upload (the config) and no HEAD", kinds)
+	}
+	sigs, err := newClient(t).Signatures(ctx, tgt)
+	if err != nil || len(sigs) != 2 || sigs[1].Base64Signature != second.Base64Signature {
+		t.Errorf("Signatures() = %d, %v; want both", len(sigs), err)
+	}
+}

@@ -111,6 +111,34 @@ func (s *remoteStore) imageAt(ctx context.Context, tag string, max int64) (v1.Im
 	return img, nil
 }
 
+// tagDigest returns the digest of the manifest a tag names, "" when the tag
+// does not exist, with one HEAD (a GET for registries whose HEAD answers
+// without a digest).
+func (s *remoteStore) tagDigest(ctx context.Context, tag string) (string, error) {
+	ref, err := s.ref(tag)
+	if err != nil {
+		return "", err
+	}
+	desc, err := remote.Head(ref, s.readOpts(ctx)...)
+	if err == nil {
+		return desc.Digest.String(), nil
+	}
+	cerr := classify(err)
+	switch {
+	case errors.Is(cerr, ErrNotFound):
+		return "", nil
+	case errors.Is(cerr, ErrUnreachable):
+		return "", cerr
+	}
+	d, err := remote.Get(ref, s.readOpts(ctx)...)
+	if cerr := classify(err); errors.Is(cerr, ErrNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", cerr
+	}
+	return d.Digest.String(), nil
+}
+
 func (s *remoteStore) blob(ctx context.Context, h v1.Hash, max int64) ([]byte, error) {
 	l, err := remote.Layer(s.repo.Digest(h.String()), s.readOpts(ctx)...)
 	if err != nil {

@@ -410,7 +410,7 @@ func (c *Client) WriteSignature(ctx context.Context, t *Target, sig evidence.Sig
 // PendingSignature is a legacy signature being written in two steps, so that
 // registry work overlaps a signer that is still loading its key.
 // PrepareSignature reads the .sig image the signature is appended to and
-// pushes every blob of the new image, none of which depends on the signature
+// pushes the blobs the new image adds, none of which depends on the signature
 // bytes (those live in the manifest's layer annotations); Commit pushes the
 // manifest. If Commit is never called nothing is tagged: the blobs pushed stay
 // unreferenced, as after any interrupted push.
@@ -418,59 +418,108 @@ type PendingSignature struct {
 	c       *Client
 	t       *Target
 	tag     string
-	base    cosignoci.Signatures
 	payload []byte
 	dryRun  bool
-	pushed  map[v1.Hash]bool
+	// base is the .sig image read, baseDigest its manifest digest ("" when
+	// the tag did not exist).
+	base       cosignoci.Signatures
+	baseDigest string
+	// pushed holds the blobs known to be in the registry: pushed here, or
+	// referenced by the manifest read.
+	pushed map[v1.Hash]bool
 }
 
 // PrepareSignature starts writing a legacy signature over payload to the
 // target's sha256-<hex>.sig image (see PendingSignature). With dryRun it
-// reads and writes nothing but what it must read.
+// reads what it must and writes nothing.
 func (c *Client) PrepareSignature(ctx context.Context, t *Target, payload []byte, dryRun bool) (*PendingSignature, error) {
-	tag := evidence.SignatureTag(t.Digest())
-	base, err := c.tagBase(ctx, t, tag)
-	if err != nil {
+	p := &PendingSignature{c: c, t: t, tag: evidence.SignatureTag(t.Digest()), payload: payload, dryRun: dryRun, pushed: map[v1.Hash]bool{}}
+	if err := p.readBase(ctx); err != nil {
 		return nil, err
 	}
-	p := &PendingSignature{c: c, t: t, tag: tag, base: base, payload: payload, dryRun: dryRun, pushed: map[v1.Hash]bool{}}
-	rs, isRemote := t.store.(*remoteStore)
-	if dryRun || !isRemote {
-		return p, nil
-	}
-	// The image as it will be but for the signature annotation: same config,
-	// same layers. The layers already there are referenced by the manifest
-	// just read; the new layer and the config are pushed.
-	layer, err := static.NewSignature(payload, "")
+	return p, nil
+}
+
+// readBase reads the .sig image and, for a registry and unless in a dry run,
+// pushes the blobs appending the payload to it adds: the payload layer,
+// unless the image already has it, and the new config.
+func (p *PendingSignature) readBase(ctx context.Context) error {
+	base, err := p.c.tagBase(ctx, p.t, p.tag)
 	if err != nil {
-		return nil, fmt.Errorf("building signature layer: %w", err)
+		return err
 	}
-	draft, err := mutate.AppendSignatures(base, false, layer)
-	if err != nil {
-		return nil, fmt.Errorf("appending to %s: %w", tag, err)
-	}
-	cfg, err := partial.ConfigLayer(draft)
-	if err != nil {
-		return nil, fmt.Errorf("building %s: %w", tag, err)
+	p.base, p.baseDigest = base, ""
+	rs, isRemote := p.t.store.(*remoteStore)
+	if p.dryRun || !isRemote {
+		return nil
 	}
 	existing, err := base.Manifest()
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", tag, err)
+		return fmt.Errorf("reading %s: %w", p.tag, err)
 	}
-	if err := rs.pushNew(ctx, []v1.Layer{layer, cfg}); err != nil {
-		return nil, err
+	if len(existing.Layers) > 0 {
+		d, err := base.Digest()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p.tag, err)
+		}
+		p.baseDigest = d.String()
 	}
 	for _, l := range existing.Layers {
 		p.pushed[l.Digest] = true
 	}
+	// The image as it will be but for the signature annotation: same config,
+	// same layers.
+	layer, err := static.NewSignature(p.payload, "")
+	if err != nil {
+		return fmt.Errorf("building signature layer: %w", err)
+	}
+	draft, err := mutate.AppendSignatures(base, false, layer)
+	if err != nil {
+		return fmt.Errorf("appending to %s: %w", p.tag, err)
+	}
+	cfg, err := partial.ConfigLayer(draft)
+	if err != nil {
+		return fmt.Errorf("building %s: %w", p.tag, err)
+	}
+	var add []v1.Layer
 	for _, l := range []v1.Layer{layer, cfg} {
 		h, err := l.Digest()
 		if err != nil {
-			return nil, err
+			return err
 		}
+		if !p.pushed[h] {
+			add = append(add, l)
+		}
+	}
+	if err := rs.pushNew(ctx, add); err != nil {
+		return err
+	}
+	for _, l := range add {
+		h, _ := l.Digest()
 		p.pushed[h] = true
 	}
-	return p, nil
+	return nil
+}
+
+// Refresh checks, with one request, that the .sig image is still the one
+// PrepareSignature read, and reads it again (pushing the new config) when
+// another signer changed it meanwhile, so that Commit keeps its signature.
+// Call it before Commit when time has passed since PrepareSignature (waiting
+// for a key), as the window in which two signers of one image can overwrite
+// each other is the time between reading the .sig image and pushing it.
+func (p *PendingSignature) Refresh(ctx context.Context) error {
+	rs, isRemote := p.t.store.(*remoteStore)
+	if p.dryRun || !isRemote {
+		return nil
+	}
+	current, err := rs.tagDigest(ctx, p.tag)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", p.tag, err)
+	}
+	if current == p.baseDigest {
+		return nil
+	}
+	return p.readBase(ctx)
 }
 
 // Commit writes the signature: the manifest of the .sig image with sig's

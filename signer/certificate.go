@@ -36,6 +36,17 @@ func (c *certSigner) CertificateChain() []*x509.Certificate { return c.chain }
 // root, and may be empty. The certificate must certify s's public key, and
 // the chain, when given, must be its issuers in order.
 func WithCertificate(s Signer, cert, chain []byte) (CertificateSigner, error) {
+	certs, err := ParseCertificateChain(cert, chain)
+	if err != nil {
+		return nil, err
+	}
+	return WithCertificateChain(s, certs)
+}
+
+// ParseCertificateChain parses what WithCertificate takes: the PEM signing
+// certificate, alone in cert, and its PEM issuers in order in chain (which
+// may be empty), each signed by the next. It returns them leaf first.
+func ParseCertificateChain(cert, chain []byte) ([]*x509.Certificate, error) {
 	certs, err := cryptoutils.UnmarshalCertificatesFromPEM(cert)
 	if err != nil || len(certs) == 0 {
 		return nil, fmt.Errorf("%w: certificate: no PEM certificate found", ErrUnsupportedKey)
@@ -43,11 +54,7 @@ func WithCertificate(s Signer, cert, chain []byte) (CertificateSigner, error) {
 	if len(certs) > 1 {
 		return nil, fmt.Errorf("%w: certificate file holds %d certificates; put the issuers in the chain file", ErrUnsupportedKey, len(certs))
 	}
-	leaf := certs[0]
-	if err := cryptoutils.EqualKeys(leaf.PublicKey, s.Public()); err != nil {
-		return nil, ErrCertificateMismatch
-	}
-	out := []*x509.Certificate{leaf}
+	out := []*x509.Certificate{certs[0]}
 	if len(bytes.TrimSpace(chain)) > 0 {
 		rest, err := cryptoutils.UnmarshalCertificatesFromPEM(chain)
 		if err != nil || len(rest) == 0 {
@@ -60,7 +67,19 @@ func WithCertificate(s Signer, cert, chain []byte) (CertificateSigner, error) {
 			out = append(out, c)
 		}
 	}
-	return &certSigner{Signer: s, chain: out}, nil
+	return out, nil
+}
+
+// WithCertificateChain returns s with certs attached, as parsed by
+// ParseCertificateChain; the first must certify s's public key.
+func WithCertificateChain(s Signer, certs []*x509.Certificate) (CertificateSigner, error) {
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%w: no certificate", ErrUnsupportedKey)
+	}
+	if err := cryptoutils.EqualKeys(certs[0].PublicKey, s.Public()); err != nil {
+		return nil, ErrCertificateMismatch
+	}
+	return &certSigner{Signer: s, chain: certs}, nil
 }
 
 // PEMChain encodes certificates as concatenated PEM blocks.

@@ -53,11 +53,12 @@ func Load(ctx context.Context, ref string, opts ...Option) (Signer, error) {
 }
 
 // Prepare does the quick part of Load: it reads the key reference, decodes
-// the PEM block and asks the password of an encrypted key, returning any
-// error of these at once. The function it returns does the rest: for cosign's
-// encrypted format that is the scrypt key derivation, slow by design
-// (hundreds of milliseconds), which a caller can run while it does other
-// work; a wrong password is found there. Call it once.
+// the PEM block, parses a key in the clear and asks the password of an
+// encrypted key, returning any error of these at once. The function it
+// returns does the rest: for cosign's encrypted format that is the scrypt key
+// derivation, slow by design (hundreds of milliseconds), which a caller can
+// run while it does other work; a wrong password, and any error in the key
+// under the encryption, is found there. Call it once.
 func Prepare(ctx context.Context, ref string, opts ...Option) (func() (Signer, error), error) {
 	var c loadConfig
 	for _, o := range opts {
@@ -131,7 +132,7 @@ func preparePrivateKey(data []byte, pass PassFunc) (func() (Signer, error), erro
 		return nil, fmt.Errorf("%w: PEM block of type %q", ErrUnsupportedKey, block.Type)
 	}
 	typ := block.Type
-	return func() (Signer, error) {
+	finish := func() (Signer, error) {
 		pk, err := parse()
 		if errors.Is(err, ErrWrongPassword) {
 			return nil, err
@@ -146,7 +147,16 @@ func preparePrivateKey(data []byte, pass PassFunc) (func() (Signer, error), erro
 			return nil, err
 		}
 		return ks, nil
-	}, nil
+	}
+	if typ == SigstorePrivateKeyPEMType || typ == CosignPrivateKeyPEMType {
+		return finish, nil
+	}
+	// A key in the clear parses at once: only decryption is worth deferring.
+	ks, err := finish()
+	if err != nil {
+		return nil, err
+	}
+	return func() (Signer, error) { return ks, nil }, nil
 }
 
 // readKeyRef returns the PEM bytes a file path or env://VAR reference names.

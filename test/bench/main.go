@@ -6,7 +6,8 @@
 //
 // It starts the real registry server (distribution v3) on a free 127.0.0.1
 // port, puts an in-process proxy in front of it that sleeps -delay before
-// forwarding each request and counts requests, pushes 2N small images
+// forwarding each request (over connections it keeps open, so that it adds
+// latency, not connection set-up) and counts requests, pushes 2N small images
 // directly to the registry, and then, through the proxy:
 //
 //   - sign: tollgate signs N images in one invocation; cosign v2 signs the
@@ -168,7 +169,15 @@ func run(tollgate, registryBin, cosign2, cosign3 string, n int, delay time.Durat
 
 	// The proxy.
 	target, _ := url.Parse("http://" + regAddr)
-	px := &proxy{delay: delay, kinds: map[string]int{}, rp: httputil.NewSingleHostReverseProxy(target)}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	// Keep a connection to the registry per concurrent request, as a client
+	// talking to the registry directly would: http.DefaultTransport keeps two
+	// idle connections per host, and a proxy that opened and closed one for
+	// every other request would charge concurrent clients for its own churn.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	rp.Transport = tr
+	px := &proxy{delay: delay, kinds: map[string]int{}, rp: rp}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

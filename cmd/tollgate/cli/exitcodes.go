@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 
 	"github.com/tollgate-dev/tollgate/evidence"
@@ -23,7 +24,9 @@ const (
 	// unparsable reference, unreadable or unsupported key, wrong password).
 	ExitUsage = 2
 	// ExitUnchecked: the registry could not be asked (unreachable, refused
-	// credentials, timeout, image not found). Nothing is known about the image.
+	// credentials, timeout, image not found), or the command ran out of time
+	// (--timeout) or was interrupted before it finished. Nothing is known
+	// about the image.
 	ExitUnchecked = 3
 )
 
@@ -43,7 +46,9 @@ func ExitCode(err error) int {
 		return ExitDenied
 	case isUsage(err):
 		return ExitUsage
-	case errors.Is(err, oci.ErrUnreachable), errors.Is(err, oci.ErrNotFound):
+	case errors.Is(err, oci.ErrUnreachable), errors.Is(err, oci.ErrNotFound),
+		// Timed out (--timeout) or interrupted before it could finish.
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return ExitUnchecked
 	}
 	return ExitDenied

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"os"
 
@@ -45,15 +46,19 @@ func (o *SignerOptions) Loader(ctx context.Context, streams IO) (func() (signer.
 	if o.CertificateChain != "" && o.Certificate == "" {
 		return nil, usageError{errors.New("--certificate-chain needs --certificate")}
 	}
-	var cert, chain []byte
-	var err error
+	var certs []*x509.Certificate
 	if o.Certificate != "" {
-		if cert, err = os.ReadFile(o.Certificate); err != nil {
+		cert, err := os.ReadFile(o.Certificate)
+		if err != nil {
 			return nil, usageError{err}
 		}
-	}
-	if o.CertificateChain != "" {
-		if chain, err = os.ReadFile(o.CertificateChain); err != nil {
+		var chain []byte
+		if o.CertificateChain != "" {
+			if chain, err = os.ReadFile(o.CertificateChain); err != nil {
+				return nil, usageError{err}
+			}
+		}
+		if certs, err = signer.ParseCertificateChain(cert, chain); err != nil {
 			return nil, usageError{err}
 		}
 	}
@@ -66,10 +71,11 @@ func (o *SignerOptions) Loader(ctx context.Context, streams IO) (func() (signer.
 		if err != nil {
 			return nil, usageError{err}
 		}
-		if cert == nil {
+		if certs == nil {
 			return s, nil
 		}
-		cs, err := signer.WithCertificate(s, cert, chain)
+		// Whether the certificate is the key's is known once the key is.
+		cs, err := signer.WithCertificateChain(s, certs)
 		if err != nil {
 			return nil, usageError{err}
 		}
