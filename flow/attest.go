@@ -39,28 +39,45 @@ type AttestResult struct {
 // or a Sigstore bundle referrer). It returns one result per image, in order,
 // and an error when any image failed.
 func Attest(ctx context.Context, client *oci.Client, s signer.Signer, images []string, build StatementFunc, opts ...Option) ([]AttestResult, error) {
+	if s == nil {
+		return nil, fmt.Errorf("no signer or no statement")
+	}
+	return AttestLoading(ctx, client, func() (signer.Signer, error) { return s, nil }, images, build, opts...)
+}
+
+// AttestLoading is Attest with a signer still to be loaded, as SignLoading:
+// each image is resolved and its statement built while the key decrypts.
+// When load fails, nothing is written and AttestLoading returns nil results
+// and load's error.
+func AttestLoading(ctx context.Context, client *oci.Client, load func() (signer.Signer, error), images []string, build StatementFunc, opts ...Option) ([]AttestResult, error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	if s == nil || build == nil {
+	if load == nil || build == nil {
 		return nil, fmt.Errorf("no signer or no statement")
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	key := startLoading(load, cancel)
 	results := make([]AttestResult, len(images))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.maxWorkers)
 	for i, img := range images {
 		results[i].Image = img
 		g.Go(func() error {
-			attestOne(gctx, client, s, build, c, &results[i])
+			attestOne(gctx, client, key.wait, build, c, &results[i])
 			return nil
 		})
 	}
 	_ = g.Wait()
+	if err := key.err(); err != nil {
+		return nil, err
+	}
 	return results, joinFailures(results, func(r AttestResult) (string, error) { return r.Image, r.Err })
 }
 
-func attestOne(ctx context.Context, client *oci.Client, s signer.Signer, build StatementFunc, c *config, r *AttestResult) {
+func attestOne(ctx context.Context, client *oci.Client, signerFor func(context.Context) (signer.Signer, bool, error), build StatementFunc, c *config, r *AttestResult) {
 	ref, err := oci.ParseReference(r.Image, client.NameOptions()...)
 	if err != nil {
 		r.Err = usageError{err}
@@ -90,6 +107,11 @@ func attestOne(ctx context.Context, client *oci.Client, s signer.Signer, build S
 		return
 	}
 	r.PredicateType, r.Statement = parsed.GetPredicateType(), st
+	s, _, err := signerFor(ctx)
+	if err != nil {
+		r.Err = err
+		return
+	}
 	switch c.format {
 	case evidence.FormatLegacy:
 		env, err := signer.DSSEEnvelope(ctx, s, evidence.InTotoPayloadType, st)

@@ -366,3 +366,49 @@ func TestSignLoadingDeadline(t *testing.T) {
 		t.Errorf("image error = %v, want the deadline while waiting for the signing key", res[0].Err)
 	}
 }
+
+// TestAttestLoading: images are resolved and their statements built while the
+// key loads; a failed load writes nothing and returns the loader's error.
+func TestAttestLoading(t *testing.T) {
+	host, c := setup(t)
+	s, _ := keyPair(t)
+	img := push(t, host+"/app:v1")
+	built := make(chan struct{}, 1)
+	build := func(tgt *oci.Target) ([]byte, error) {
+		built <- struct{}{}
+		return evidence.AttestationStatement(tgt.DigestRef().String(), tgt.Digest(), "https://example.com/review/v1", []byte(`{"ok":true}`), time.Now())
+	}
+	for _, fail := range []bool{true, false} {
+		load := func() (signer.Signer, error) {
+			select { // the statement is built before the key is there
+			case <-built:
+			case <-time.After(10 * time.Second):
+				return nil, errors.New("the statement was not built while the key loaded")
+			}
+			if fail {
+				return nil, errors.New("wrong password")
+			}
+			return s, nil
+		}
+		res, err := AttestLoading(context.Background(), c, load, []string{img}, build)
+		if fail {
+			if err == nil || err.Error() != "wrong password" || res != nil {
+				t.Fatalf("AttestLoading(failing key) = %v, %v", res, err)
+			}
+			d, _ := name.NewDigest(img)
+			tags, err := remote.List(d.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tag := range tags {
+				if strings.HasPrefix(tag, "sha256-") {
+					t.Errorf("tag %s written after a failed load", tag)
+				}
+			}
+			continue
+		}
+		if err != nil || len(res) != 1 || res[0].Written == nil {
+			t.Fatalf("AttestLoading() = %+v, %v", res, err)
+		}
+	}
+}

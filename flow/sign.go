@@ -57,53 +57,20 @@ func SignLoading(ctx context.Context, client *oci.Client, load func() (signer.Si
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan struct{})
-	var (
-		s       signer.Signer
-		loadErr error
-	)
-	go func() {
-		defer close(ready)
-		s, loadErr = load()
-		if loadErr == nil && s == nil {
-			loadErr = fmt.Errorf("no signer")
-		}
-		if loadErr != nil {
-			cancel()
-		}
-	}()
-	// wait returns the signer once loaded, and whether it had to wait for it.
-	wait := func(ctx context.Context) (signer.Signer, bool, error) {
-		waited := false
-		select {
-		case <-ready:
-		default:
-			waited = true
-			select {
-			case <-ready:
-			case <-ctx.Done():
-				return nil, waited, fmt.Errorf("waiting for the signing key: %w", ctx.Err())
-			}
-		}
-		if loadErr != nil {
-			return nil, waited, loadErr
-		}
-		return s, waited, nil
-	}
+	key := startLoading(load, cancel)
 	results := make([]SignResult, len(images))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.maxWorkers)
 	for i, img := range images {
 		results[i].Image = img
 		g.Go(func() error {
-			signOne(gctx, client, wait, c, &results[i])
+			signOne(gctx, client, key.wait, c, &results[i])
 			return nil
 		})
 	}
 	_ = g.Wait()
-	<-ready
-	if loadErr != nil {
-		return nil, loadErr
+	if err := key.err(); err != nil {
+		return nil, err
 	}
 	return results, joinFailures(results, func(r SignResult) (string, error) { return r.Image, r.Err })
 }
@@ -185,6 +152,55 @@ func signOne(ctx context.Context, client *oci.Client, signerFor func(context.Con
 	default:
 		r.Err = usageError{fmt.Errorf("unknown format %q", c.format)}
 	}
+}
+
+// keyLoad is a signer loading in the background.
+type keyLoad struct {
+	ready   chan struct{}
+	s       signer.Signer
+	loadErr error
+}
+
+// startLoading calls load in the background; when it fails, cancel is called
+// so that the images waiting for it stop.
+func startLoading(load func() (signer.Signer, error), cancel context.CancelFunc) *keyLoad {
+	k := &keyLoad{ready: make(chan struct{})}
+	go func() {
+		defer close(k.ready)
+		k.s, k.loadErr = load()
+		if k.loadErr == nil && k.s == nil {
+			k.loadErr = fmt.Errorf("no signer")
+		}
+		if k.loadErr != nil {
+			cancel()
+		}
+	}()
+	return k
+}
+
+// wait returns the signer once loaded, and whether it had to wait for it.
+func (k *keyLoad) wait(ctx context.Context) (signer.Signer, bool, error) {
+	waited := false
+	select {
+	case <-k.ready:
+	default:
+		waited = true
+		select {
+		case <-k.ready:
+		case <-ctx.Done():
+			return nil, waited, fmt.Errorf("waiting for the signing key: %w", ctx.Err())
+		}
+	}
+	if k.loadErr != nil {
+		return nil, waited, k.loadErr
+	}
+	return k.s, waited, nil
+}
+
+// err waits for the load to end and returns its error.
+func (k *keyLoad) err() error {
+	<-k.ready
+	return k.loadErr
 }
 
 // certificateAnnotations returns the PEM certificate and chain a legacy

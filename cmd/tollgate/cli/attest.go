@@ -116,11 +116,11 @@ func runAttest(ctx context.Context, streams IO, o *AttestOptions, images []strin
 	if err != nil {
 		return err
 	}
-	s, err := o.Signer.Signer(ctx, streams)
+	load, err := o.Signer.Loader(ctx, streams)
 	if err != nil {
 		return err
 	}
-	results, err := flow.Attest(ctx, client, s, images, build,
+	results, err := flow.AttestLoading(ctx, client, load, images, build,
 		flow.WithFormat(f), flow.WithDryRun(o.DryRun), flow.WithMaxWorkers(o.MaxWorkers))
 	if results == nil {
 		return err
