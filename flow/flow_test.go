@@ -355,7 +355,11 @@ func TestSignLoadingDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	load := func() (signer.Signer, error) {
-		<-ctx.Done() // a decryption that outlasts the deadline
+		// A decryption that outlasts the deadline. (Returning the moment the
+		// deadline passes would race with its propagation to the contexts
+		// derived from ctx.)
+		<-ctx.Done()
+		time.Sleep(100 * time.Millisecond)
 		return s, nil
 	}
 	res, err := SignLoading(ctx, c, load, []string{img})
@@ -409,6 +413,53 @@ func TestAttestLoading(t *testing.T) {
 		}
 		if err != nil || len(res) != 1 || res[0].Written == nil {
 			t.Fatalf("AttestLoading() = %+v, %v", res, err)
+		}
+	}
+}
+
+// TestSignLoadingKeepsConcurrentSignature: a signature another signer appends
+// to the .sig image while this one waits for its key survives: the image
+// that waited reads the tag again before putting its manifest.
+func TestSignLoadingKeepsConcurrentSignature(t *testing.T) {
+	var blobPuts atomic.Int64
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/") {
+			blobPuts.Add(1)
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	c, err := oci.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, v := keyPair(t)
+	other, otherV := keyPair(t)
+	img := push(t, host+"/app:v1")
+	blobPuts.Store(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	load := func() (signer.Signer, error) {
+		for blobPuts.Load() < 2 { // this signature's blobs are up
+			if ctx.Err() != nil {
+				return nil, errors.New("blobs not pushed while the key loaded")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		// Meanwhile another signer signs the same image.
+		if _, err := Sign(ctx, c, other, []string{img}); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	if _, err := SignLoading(ctx, c, load, []string{img}); err != nil {
+		t.Fatal(err)
+	}
+	for name, ver := range map[string]*verifier.Verifier{"this signer": v, "the other signer": otherV} {
+		if vr, err := Verify(ctx, c, ver, []string{img}); err != nil || !vr[0].Verified() {
+			t.Errorf("%s's signature is gone: %v", name, err)
 		}
 	}
 }

@@ -1,9 +1,12 @@
 package oci
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -69,4 +72,22 @@ func classify(err error) error {
 	// Anything that is not an HTTP answer is a failure to reach the registry:
 	// DNS, refused connections, TLS, timeouts, cancelled contexts.
 	return fmt.Errorf("%w: %w", ErrUnreachable, err)
+}
+
+// headAnswered reports whether a failed HEAD got an answer worth retrying as
+// a GET: the registry was reached and did not say "not found", but the
+// answer could not be used (go-containerregistry requires a
+// Docker-Content-Digest header on HEAD, which some registries omit). A failure
+// to reach the registry (an error from the network or a context) is not.
+func headAnswered(err error) bool {
+	if err == nil || errors.Is(classify(err), ErrNotFound) {
+		return false
+	}
+	var te *transport.Error
+	if errors.As(err, &te) {
+		return te.StatusCode < 500 && te.StatusCode != http.StatusUnauthorized && te.StatusCode != http.StatusForbidden && te.StatusCode != http.StatusTooManyRequests
+	}
+	var ue *url.Error
+	var ne net.Error
+	return !errors.As(err, &ue) && !errors.As(err, &ne) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }

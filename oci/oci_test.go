@@ -782,3 +782,66 @@ func TestPrepareSkipsPayloadPresent(t *testing.T) {
 		t.Errorf("Signatures() = %d, %v; want both", len(sigs), err)
 	}
 }
+
+// TestHeadWithoutDigest: a registry whose HEAD answers carry no
+// Docker-Content-Digest is asked again with GET, to resolve a tag and to
+// check a .sig tag before a signature is committed.
+func TestHeadWithoutDigest(t *testing.T) {
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	var gets atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/manifests/") {
+			rec := httptest.NewRecorder()
+			reg.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				if k != "Docker-Content-Digest" {
+					w.Header()[k] = v
+				}
+			}
+			w.WriteHeader(rec.Code)
+			return
+		}
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/") {
+			gets.Add(1)
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+	c := newClient(t)
+	d := pushImage(t, host+"/nodigest:v1")
+	tgt, err := c.Resolve(ctx, mustRef(t, host+"/nodigest:v1"))
+	if err != nil {
+		t.Fatalf("Resolve() = %v, want the digest from a GET", err)
+	}
+	if tgt.Digest().String() != d.DigestStr() {
+		t.Fatalf("resolved %s, want %s", tgt.Digest(), d.DigestStr())
+	}
+	payload, err := evidence.SimpleSigningPayload(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WriteSignature(ctx, tgt, legacySig("first"), false); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.PrepareSignature(ctx, tgt, payload, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gets.Store(0)
+	if err := p.Refresh(ctx); err != nil {
+		t.Fatalf("Refresh() = %v, want the tag's digest from a GET", err)
+	}
+	if n := gets.Load(); n != 1 {
+		t.Errorf("Refresh sent %d manifest GETs, want 1", n)
+	}
+	sig := legacySig("second")
+	sig.Payload = payload
+	if _, err := p.Commit(ctx, sig); err != nil {
+		t.Fatal(err)
+	}
+	if sigs, err := c.Signatures(ctx, tgt); err != nil || len(sigs) != 2 {
+		t.Errorf("Signatures() = %d, %v; want 2", len(sigs), err)
+	}
+}

@@ -126,6 +126,10 @@ func (r Reference) String() string {
 		return LayoutPrefix + r.layout.dir + "@" + r.layout.digest.String()
 	case r.layout != nil && r.layout.tag != "":
 		return LayoutPrefix + r.layout.dir + ":" + r.layout.tag
+	case r.layout != nil && strings.Contains(filepath.Base(r.layout.dir), ":"):
+		// "oci:a:b" would name directory a, tag b: a trailing slash keeps
+		// the colon in the directory name, as it did when it was parsed.
+		return LayoutPrefix + r.layout.dir + "/"
 	case r.layout != nil:
 		return LayoutPrefix + r.layout.dir
 	case r.remote != nil:

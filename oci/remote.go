@@ -54,9 +54,8 @@ func (s *remoteStore) ref(id string) (name.Reference, error) {
 func (s *remoteStore) resolve(ctx context.Context, r Reference) (v1.Descriptor, error) {
 	desc, err := remote.Head(r.remote, s.readOpts(ctx)...)
 	if err != nil {
-		cerr := classify(err)
-		if errors.Is(cerr, ErrNotFound) || errors.Is(cerr, ErrUnreachable) {
-			return v1.Descriptor{}, fmt.Errorf("resolving %s: %w", r, cerr)
+		if !headAnswered(err) {
+			return v1.Descriptor{}, fmt.Errorf("resolving %s: %w", r, classify(err))
 		}
 		// Some registries answer HEAD without a digest; GET computes it.
 		d, gerr := remote.Get(r.remote, s.readOpts(ctx)...)
@@ -120,15 +119,13 @@ func (s *remoteStore) tagDigest(ctx context.Context, tag string) (string, error)
 		return "", err
 	}
 	desc, err := remote.Head(ref, s.readOpts(ctx)...)
-	if err == nil {
-		return desc.Digest.String(), nil
-	}
-	cerr := classify(err)
 	switch {
-	case errors.Is(cerr, ErrNotFound):
+	case err == nil:
+		return desc.Digest.String(), nil
+	case errors.Is(classify(err), ErrNotFound):
 		return "", nil
-	case errors.Is(cerr, ErrUnreachable):
-		return "", cerr
+	case !headAnswered(err):
+		return "", classify(err)
 	}
 	d, err := remote.Get(ref, s.readOpts(ctx)...)
 	if cerr := classify(err); errors.Is(cerr, ErrNotFound) {

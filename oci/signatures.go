@@ -424,16 +424,16 @@ type PendingSignature struct {
 	// the tag did not exist).
 	base       cosignoci.Signatures
 	baseDigest string
-	// pushed holds the blobs known to be in the registry: pushed here, or
-	// referenced by the manifest read.
-	pushed map[v1.Hash]bool
+	// pushed holds the blobs known to be in the registry: those pushed here
+	// (mine), and those the manifest read references.
+	pushed, mine map[v1.Hash]bool
 }
 
 // PrepareSignature starts writing a legacy signature over payload to the
 // target's sha256-<hex>.sig image (see PendingSignature). With dryRun it
 // reads what it must and writes nothing.
 func (c *Client) PrepareSignature(ctx context.Context, t *Target, payload []byte, dryRun bool) (*PendingSignature, error) {
-	p := &PendingSignature{c: c, t: t, tag: evidence.SignatureTag(t.Digest()), payload: payload, dryRun: dryRun, pushed: map[v1.Hash]bool{}}
+	p := &PendingSignature{c: c, t: t, tag: evidence.SignatureTag(t.Digest()), payload: payload, dryRun: dryRun, mine: map[v1.Hash]bool{}}
 	if err := p.readBase(ctx); err != nil {
 		return nil, err
 	}
@@ -444,7 +444,7 @@ func (c *Client) PrepareSignature(ctx context.Context, t *Target, payload []byte
 // pushes the blobs appending the payload to it adds: the payload layer,
 // unless the image already has it, and the new config.
 func (p *PendingSignature) readBase(ctx context.Context) error {
-	base, err := p.c.tagBase(ctx, p.t, p.tag)
+	base, found, err := p.c.tagBase(ctx, p.t, p.tag)
 	if err != nil {
 		return err
 	}
@@ -457,12 +457,16 @@ func (p *PendingSignature) readBase(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", p.tag, err)
 	}
-	if len(existing.Layers) > 0 {
+	if found {
 		d, err := base.Digest()
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", p.tag, err)
 		}
 		p.baseDigest = d.String()
+	}
+	p.pushed = map[v1.Hash]bool{}
+	for h := range p.mine {
+		p.pushed[h] = true
 	}
 	for _, l := range existing.Layers {
 		p.pushed[l.Digest] = true
@@ -496,7 +500,7 @@ func (p *PendingSignature) readBase(ctx context.Context) error {
 	}
 	for _, l := range add {
 		h, _ := l.Digest()
-		p.pushed[h] = true
+		p.pushed[h], p.mine[h] = true, true
 	}
 	return nil
 }
@@ -551,17 +555,17 @@ func (p *PendingSignature) Commit(ctx context.Context, sig evidence.Signature) (
 }
 
 // tagBase reads the cosign tag-scheme image at tag, or an empty one when
-// there is none.
-func (c *Client) tagBase(ctx context.Context, t *Target, tag string) (cosignoci.Signatures, error) {
+// there is none (found false).
+func (c *Client) tagBase(ctx context.Context, t *Target, tag string) (base cosignoci.Signatures, found bool, err error) {
 	if rs, ok := t.store.(*remoteStore); ok {
 		img, err := rs.imageAt(ctx, tag, c.cfg.limits.MaxManifestBytes)
 		switch {
 		case err == nil:
-			return sigImage{img}, nil
+			return sigImage{img}, true, nil
 		case errors.Is(err, ErrNotFound):
-			return empty.Signatures(), nil
+			return empty.Signatures(), false, nil
 		default:
-			return nil, fmt.Errorf("reading %s: %w", tag, err)
+			return nil, false, fmt.Errorf("reading %s: %w", tag, err)
 		}
 	}
 	_, desc, err := t.store.manifest(ctx, tag, c.cfg.limits.MaxManifestBytes)
@@ -569,20 +573,20 @@ func (c *Client) tagBase(ctx context.Context, t *Target, tag string) (cosignoci.
 	case err == nil:
 		img, err := t.store.image(ctx, desc)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return sigImage{img}, nil
+		return sigImage{img}, true, nil
 	case errors.Is(err, ErrNotFound):
-		return empty.Signatures(), nil
+		return empty.Signatures(), false, nil
 	default:
-		return nil, fmt.Errorf("reading %s: %w", tag, err)
+		return nil, false, fmt.Errorf("reading %s: %w", tag, err)
 	}
 }
 
 // appendToTag appends layer to the cosign tag-scheme image at tag, keeping
 // what is there.
 func (c *Client) appendToTag(ctx context.Context, t *Target, tag string, layer cosignoci.Signature, dryRun bool) (*Written, error) {
-	base, err := c.tagBase(ctx, t, tag)
+	base, _, err := c.tagBase(ctx, t, tag)
 	if err != nil {
 		return nil, err
 	}

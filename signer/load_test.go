@@ -504,6 +504,14 @@ func TestPrepare(t *testing.T) {
 			t.Errorf("Prepare(%s) = nil error", name)
 		}
 	}
+	// A key in the clear is parsed by Prepare itself: its errors come first.
+	small := filepath.Join(dir, "small.key")
+	if err := os.WriteFile(small, pkcs1PEM(testKeys(t)[keyRSA1024]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signer.Prepare(ctx, small); !errors.Is(err, signer.ErrUnsupportedKey) {
+		t.Errorf("Prepare() of a 1024-bit RSA key = %v, want ErrUnsupportedKey from Prepare itself", err)
+	}
 	if _, err := signer.Prepare(ctx, file); !errors.Is(err, signer.ErrNoPassword) {
 		t.Errorf("Prepare() of an encrypted key without a password function = %v, want ErrNoPassword", err)
 	}
