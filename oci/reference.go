@@ -42,6 +42,12 @@ func ParseReference(s string, opts ...name.Option) (Reference, error) {
 	if err != nil {
 		return Reference{}, fmt.Errorf("parsing image reference %q: %w", s, err)
 	}
+	// The name in full (with the default registry and library/ added) is
+	// what is printed and passed on; it must itself be a reference, which a
+	// repository near the length limit is not once library/ is added.
+	if _, err := name.ParseReference(r.Name(), opts...); err != nil {
+		return Reference{}, fmt.Errorf("parsing image reference %q: in full it is %q, which is not valid: %w", s, r.Name(), err)
+	}
 	return Reference{remote: r}, nil
 }
 
