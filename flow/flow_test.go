@@ -41,6 +41,26 @@ func setup(t *testing.T) (string, *oci.Client) {
 	return strings.TrimPrefix(srv.URL, "http://"), c
 }
 
+// blobCountingRegistry is setup with a count of the blob uploads the
+// registry completes.
+func blobCountingRegistry(t *testing.T) (string, *oci.Client, *atomic.Int64) {
+	t.Helper()
+	var blobPuts atomic.Int64
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/") {
+			blobPuts.Add(1)
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := oci.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(srv.URL, "http://"), c, &blobPuts
+}
+
 func keyPair(t *testing.T) (signer.Signer, *verifier.Verifier) {
 	t.Helper()
 	pk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -285,20 +305,7 @@ func TestSignLoadingFails(t *testing.T) {
 	for _, format := range []evidence.Format{evidence.FormatLegacy, evidence.FormatBundle} {
 		for _, late := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/late=%v", format, late), func(t *testing.T) {
-				var blobPuts atomic.Int64
-				reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/") {
-						blobPuts.Add(1)
-					}
-					reg.ServeHTTP(w, r)
-				}))
-				t.Cleanup(srv.Close)
-				host := strings.TrimPrefix(srv.URL, "http://")
-				c, err := oci.NewClient()
-				if err != nil {
-					t.Fatal(err)
-				}
+				host, c, blobPuts := blobCountingRegistry(t)
 				_, v := keyPair(t)
 				var images []string
 				for i := 0; i < 3; i++ {
@@ -421,20 +428,7 @@ func TestAttestLoading(t *testing.T) {
 // to the .sig image while this one waits for its key survives: the image
 // that waited reads the tag again before putting its manifest.
 func TestSignLoadingKeepsConcurrentSignature(t *testing.T) {
-	var blobPuts atomic.Int64
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/") {
-			blobPuts.Add(1)
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	c, err := oci.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
+	host, c, blobPuts := blobCountingRegistry(t)
 	s, v := keyPair(t)
 	other, otherV := keyPair(t)
 	img := push(t, host+"/app:v1")

@@ -119,6 +119,23 @@ func mustRef(t *testing.T, s string) Reference {
 	return r
 }
 
+// withDefaultPayload pushes an image to host/repo:v1, resolves it with c and
+// returns it with the simple-signing payload signers write for it by default.
+func withDefaultPayload(t *testing.T, c *Client, host, repo string) (*Target, []byte) {
+	t.Helper()
+	ref := host + "/" + repo + ":v1"
+	d := pushImage(t, ref)
+	tgt, err := c.Resolve(context.Background(), mustRef(t, ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := evidence.SimpleSigningPayload(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tgt, payload
+}
+
 func legacySig(payload string) evidence.Signature {
 	return evidence.Signature{Format: evidence.FormatLegacy, Payload: []byte(payload), Base64Signature: base64.StdEncoding.EncodeToString([]byte("sig-" + payload))}
 }
@@ -635,17 +652,8 @@ func TestPreparedSignature(t *testing.T) {
 	host, cnt := newRegistry(t, true)
 	ctx := context.Background()
 	c := newClient(t)
-	ref := host + "/prepared:v1"
-	d := pushImage(t, ref)
-	tgt, err := c.Resolve(ctx, mustRef(t, ref))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tgt, payload := withDefaultPayload(t, c, host, "prepared")
 	if _, err := c.WriteSignature(ctx, tgt, legacySig("first"), false); err != nil {
-		t.Fatal(err)
-	}
-	payload, err := evidence.SimpleSigningPayload(d, nil)
-	if err != nil {
 		t.Fatal(err)
 	}
 	cnt.reset()
@@ -698,16 +706,7 @@ func TestRefreshKeepsConcurrentSignatures(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t)
 	for _, refresh := range []bool{true, false} {
-		ref := fmt.Sprintf("%s/concurrent-%v:v1", host, refresh)
-		d := pushImage(t, ref)
-		tgt, err := c.Resolve(ctx, mustRef(t, ref))
-		if err != nil {
-			t.Fatal(err)
-		}
-		payload, err := evidence.SimpleSigningPayload(d, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tgt, payload := withDefaultPayload(t, c, host, fmt.Sprintf("concurrent-%v", refresh))
 		p, err := c.PrepareSignature(ctx, tgt, payload, false)
 		if err != nil {
 			t.Fatal(err)
@@ -753,16 +752,7 @@ func TestPrepareSkipsPayloadPresent(t *testing.T) {
 	host, cnt := newRegistry(t, false)
 	ctx := context.Background()
 	c := newClient(t)
-	ref := host + "/again:v1"
-	d := pushImage(t, ref)
-	tgt, err := c.Resolve(ctx, mustRef(t, ref))
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload, err := evidence.SimpleSigningPayload(d, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tgt, payload := withDefaultPayload(t, c, host, "again")
 	first := legacySig("k1")
 	first.Payload = payload
 	if _, err := c.WriteSignature(ctx, tgt, first, false); err != nil {
