@@ -61,6 +61,25 @@ func blobCountingRegistry(t *testing.T) (string, *oci.Client, *atomic.Int64) {
 	return strings.TrimPrefix(srv.URL, "http://"), c, &blobPuts
 }
 
+// noEvidenceTags fails the test if img's repository has a sha256-<hex> tag
+// (.sig, .att or referrers fallback): nothing was written for it.
+func noEvidenceTags(t *testing.T, img string) {
+	t.Helper()
+	d, err := name.NewDigest(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := remote.List(d.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range tags {
+		if strings.HasPrefix(tag, "sha256-") {
+			t.Errorf("tag %s written after a failed load", tag)
+		}
+	}
+}
+
 func keyPair(t *testing.T) (signer.Signer, *verifier.Verifier) {
 	t.Helper()
 	pk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -334,19 +353,7 @@ func TestSignLoadingFails(t *testing.T) {
 					t.Errorf("an image is signed after a failed load: %+v", vr[0])
 				}
 				for _, img := range images {
-					d, err := name.NewDigest(img)
-					if err != nil {
-						t.Fatal(err)
-					}
-					tags, err := remote.List(d.Context())
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, tag := range tags {
-						if strings.HasPrefix(tag, "sha256-") {
-							t.Errorf("tag %s written after a failed load", tag)
-						}
-					}
+					noEvidenceTags(t, img)
 				}
 			})
 		}
@@ -406,16 +413,7 @@ func TestAttestLoading(t *testing.T) {
 			if err == nil || err.Error() != "wrong password" || res != nil {
 				t.Fatalf("AttestLoading(failing key) = %v, %v", res, err)
 			}
-			d, _ := name.NewDigest(img)
-			tags, err := remote.List(d.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tag := range tags {
-				if strings.HasPrefix(tag, "sha256-") {
-					t.Errorf("tag %s written after a failed load", tag)
-				}
-			}
+			noEvidenceTags(t, img)
 			continue
 		}
 		if err != nil || len(res) != 1 || res[0].Written == nil {
